@@ -1,0 +1,229 @@
+"""Extractive answers: the composer is a pure function of (question, hits). It cannot invent —
+every statement it writes is a sentence, clause or list item of a retrieved source, marked [n]."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+from .glossary import expansions
+from .models import Answer, Citation, Hit
+from .text import _data, detect_language, fold, lexical_terms, split_sentences, stopwords, words
+
+_NUMERIC_Q = re.compile(r"(?<!\w)(bao lau|bao nhieu|khi nao|thoi han|may nam|may thang|ngay nao|luc nao|how long|how much|"
+                        r"how many|when|until|deadline|term|time limit)(?!\w)")
+_LIST_MARK = re.compile(r"^([-*•]\s+)")
+_MD = re.compile(r"\*\*|__|`")
+_HEADING_LINE = re.compile(r"^(.*?\bĐiều\s+\d+[a-zđ]?\.|Bước\s+\d+)", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Grounding:
+    grounded: bool
+    domain: bool
+    coverage: float
+    bigram_coverage: float
+
+
+@lru_cache(maxsize=1)
+def _domain_patterns() -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(rf"(?<!\w){re.escape(t)}") for t in _data("domain_terms.json")["terms"])
+
+
+def in_domain(question: str) -> bool:
+    folded = fold(question)
+    return any(p.search(folded) for p in _domain_patterns())
+
+
+def _content_words(text: str) -> list[str]:
+    stop = stopwords("vi") | stopwords("en")
+    return [w for w in words(text) if w not in stop and len(w) > 1]
+
+
+def assess(question: str, hits: Sequence[Hit]) -> Grounding:
+    """Is there ground for an answer? Domain words, and how much of the question the top sources cover."""
+    domain = in_domain(question)
+    if not hits:
+        return Grounding(False, domain, 0.0, 0.0)
+    evidence = " ".join(h.chunk.embed_text() for h in hits[:3])
+    ev_words = set(words(evidence))
+    q_words = _content_words(question)
+    coverage = sum(w in ev_words for w in q_words) / len(q_words) if q_words else 0.0
+    toks = words(question)
+    bigrams = [f"{a} {b}" for a, b in zip(toks, toks[1:])
+               if not (a in stopwords("vi") and b in stopwords("vi"))]
+    folded_ev = " ".join(words(evidence))
+    bi_cov = sum(b in folded_ev for b in bigrams) / len(bigrams) if bigrams else 0.0
+    if domain:
+        grounded = coverage >= 0.2 or bool(expansions(question))
+    else:
+        grounded = coverage >= 0.75 and bi_cov >= 0.5
+    return Grounding(grounded, domain, coverage, bi_cov)
+
+
+@dataclass(slots=True)
+class _Unit:
+    hit_rank: int
+    pos: int
+    text: str
+    score: float = 0.0
+
+
+def _clean(unit: str) -> str:
+    unit = _LIST_MARK.sub("", unit.strip())
+    return _MD.sub("", unit).strip()
+
+
+def _units(hits: Sequence[Hit], max_hits: int) -> list[_Unit]:
+    out = []
+    for r, hit in enumerate(hits[:max_hits]):
+        text = hit.chunk.text
+        first, _, rest = text.partition("\n")
+        # The first line of a chunk is usually its heading ("Điều 93. …"): context for retrieval, not a statement.
+        if rest and hit.chunk.kind != "record" and (_HEADING_LINE.match(first) or (
+                len(first) < 120 and not first.rstrip().endswith((".", ":", ";")))):
+            text = rest
+        lines = split_sentences(text)
+        out.extend(_Unit(r, i, u) for i, u in enumerate(lines) if len(_clean(u)) > 12)
+    return out
+
+
+def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hits: int = 5) -> list[_Unit]:
+    units = _units(hits, max_hits)
+    if not units:
+        return []
+    query_terms = set(lexical_terms(question + " " + " ".join(expansions(question))))
+    unit_terms = [set(lexical_terms(u.text)) for u in units]
+    df = Counter(t for ts in unit_terms for t in ts if t in query_terms)
+    n = len(units)
+    numeric = bool(_NUMERIC_Q.search(fold(question)))
+    for u, ts in zip(units, unit_terms):
+        overlap = ts & query_terms
+        s = sum(math.log1p(n / df[t]) * (1.5 if "_" in t else 1.0) for t in overlap)
+        if numeric and re.search(r"\d", u.text):
+            s *= 1.3
+        s *= 1.0 / (1.0 + 0.25 * u.hit_rank)
+        u.score = s
+    ranked = sorted((u for u in units if u.score > 0), key=lambda u: -u.score)
+    if not ranked:
+        ranked = [u for u in units if u.hit_rank == 0][:2]
+    floor = ranked[0].score * 0.25
+    chosen: list[_Unit] = []
+    per_hit: Counter = Counter()
+    for u in ranked:
+        if len(chosen) >= max_units or u.score < floor:
+            break
+        if per_hit[u.hit_rank] >= 3:
+            continue
+        chosen.append(u)
+        per_hit[u.hit_rank] += 1
+    # A list introduced by a chosen 'as follows:' line comes with its items.
+    by_hit = {}
+    for u in units:
+        by_hit.setdefault(u.hit_rank, []).append(u)
+    extra = []
+    for u in chosen:
+        if u.text.rstrip().endswith(":"):
+            siblings = [x for x in by_hit[u.hit_rank] if x.pos > u.pos][:6]
+            extra.extend(x for x in siblings if x not in chosen and x not in extra)
+    chosen.extend(extra[: max(0, max_units + 4 - len(chosen))])
+    return sorted(chosen, key=lambda u: (u.hit_rank, u.pos))
+
+
+def _snippet(text: str, limit: int = 280) -> str:
+    text = _clean(" ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def compose(question: str, hits: Sequence[Hit], *, max_units: int = 6, station_hint_vi: str = "",
+            station_hint_en: str = "") -> Answer:
+    lang = detect_language(question)
+    ground = assess(question, hits)
+    if not ground.grounded:
+        return refusal(lang, station_hint_vi, station_hint_en)
+    units = select_units(question, hits, max_units=max_units)
+    if not units:
+        return refusal(lang, station_hint_vi, station_hint_en)
+    numbers: dict[int, int] = {}
+    citations: list[Citation] = []
+    best_unit: dict[int, _Unit] = {}
+    for u in units:
+        if u.hit_rank not in numbers:
+            numbers[u.hit_rank] = len(numbers) + 1
+        if u.hit_rank not in best_unit or u.score > best_unit[u.hit_rank].score:
+            best_unit[u.hit_rank] = u
+    for rank, n in numbers.items():
+        hit = hits[rank]
+        c = hit.chunk
+        citations.append(Citation(n=n, source_id=c.source_id, title=c.title, kind=c.kind, locator=c.locator,
+                                  snippet=_snippet(best_unit[rank].text), url=c.url, score=round(hit.score, 4)))
+    lines = [_frame_intro(lang, hits, numbers)]
+    for u in units:
+        lines.append(f"- {_clean(u.text)} [{numbers[u.hit_rank]}]")
+    lines.append("")
+    lines.append(_frame_outro(lang, station_hint_vi, station_hint_en))
+    return Answer(answer="\n".join(lines), citations=citations, grounded=True, language=lang)
+
+
+def _frame_intro(lang: str, hits: Sequence[Hit], numbers: dict[int, int]) -> str:
+    if lang == "en":
+        return "According to the sources in the knowledge base (quoted in Vietnamese where the source is Vietnamese):"
+    return "Theo các nguồn trong kho tài liệu:"
+
+
+def _frame_outro(lang: str, hint_vi: str, hint_en: str) -> str:
+    if lang == "en":
+        return ("This is reference information summarised from the cited sources, not legal advice; check the "
+                f"official text or ask {hint_en}.")
+    return ("Đây là thông tin tham khảo tóm tắt từ các nguồn được trích dẫn, không thay thế tư vấn pháp lý; "
+            f"hãy đối chiếu văn bản chính thức hoặc hỏi {hint_vi}.")
+
+
+def refusal(lang: str, hint_vi: str = "", hint_en: str = "") -> Answer:
+    if lang == "en":
+        text = ("I could not find grounds for this question in the intellectual-property sources I hold, so I will "
+                f"not guess. Please ask {hint_en}.")
+    else:
+        text = ("Tôi chưa tìm thấy căn cứ cho câu hỏi này trong kho tài liệu sở hữu trí tuệ nên không trả lời để "
+                f"tránh sai lệch. Bạn có thể hỏi {hint_vi}.")
+    return Answer(answer=text, citations=[], grounded=False, language=lang)
+
+
+_RISK_VI = {"high": "rủi ro cao", "medium": "rủi ro trung bình", "low": "rủi ro thấp"}
+_RISK_EN = {"high": "high risk", "medium": "medium risk", "low": "low risk"}
+
+
+def conflict_lines(answer: Answer, mark: str, conflicts: Sequence, hits: Sequence[Hit | None], lang: str) -> Answer:
+    """Add a short pre-check summary for a named mark, each line citing the record it reports."""
+    citations = list(answer.citations)
+    lines = [answer.answer.rstrip()] if answer.answer else []
+    if lang == "en":
+        lines.append(f"\nPreliminary search for the mark “{mark}” among the records held:")
+    else:
+        lines.append(f"\nTra cứu sơ bộ nhãn hiệu “{mark}” trong các hồ sơ đang có:")
+    cited = 0
+    for conflict, hit in zip(conflicts, hits):
+        if hit is None:
+            continue
+        n = len(citations) + 1
+        c = hit.chunk
+        citations.append(Citation(n=n, source_id=c.source_id, title=c.title, kind=c.kind, locator=c.locator,
+                                  snippet=_snippet(c.text), url=c.url, score=round(conflict.similarity, 4)))
+        classes = ", ".join(str(x) for x in conflict.nice_classes)
+        risk = (_RISK_EN if lang == "en" else _RISK_VI).get(conflict.risk, conflict.risk)
+        why = "; ".join(conflict.reasons[:2])
+        lines.append(f"- “{conflict.mark}” — {c.locator}, nhóm {classes}, {risk}: {why} [{n}]")
+        cited += 1
+    if not cited:
+        lines.append("- " + ("No similar mark was found among the records held (this is not a full clearance search)."
+                             if lang == "en" else
+                             "Chưa thấy nhãn hiệu tương tự trong các hồ sơ đang có (đây chưa phải tra cứu đầy đủ)."))
+    lines.append("Kết quả chỉ mang tính sơ bộ trên dữ liệu hiện có; hãy tra cứu chính thức tại Cục Sở hữu trí tuệ."
+                 if lang != "en" else "This is a preliminary check on the data held; run an official search at the IP Office.")
+    grounded = answer.grounded or cited > 0
+    return Answer(answer="\n".join(lines).strip(), citations=citations, grounded=grounded, mode=answer.mode,
+                  took_ms=answer.took_ms, language=lang)

@@ -1,0 +1,39 @@
+"""Typed errors raised at the boundaries; api.py maps them to HTTP in one place."""
+
+
+class AssistantError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(AssistantError):
+    status = 422
+    code = "invalid_input"
+
+
+class NotFound(AssistantError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(AssistantError):
+    status = 403
+    code = "forbidden"
+
+
+class StoreMissing(AssistantError):
+    status = 503
+    code = "store_missing"
+
+
+class CorpusFileError(Exception):
+    """A corpus file that cannot be read; ingest reports it and goes on with the rest."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message

@@ -1,0 +1,266 @@
+"""Load corpus files into Sources: markdown/text/html by heading, PDF by page, CSV/JSONL by record."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from .errors import CorpusFileError
+from .models import Section, Source
+from .text import nfc
+
+SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".csv", ".jsonl"}
+FOLDER_KINDS = {"law": "law", "guides": "guide", "guide": "guide", "training": "training", "records": "record",
+                "record": "record"}
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+
+
+def iter_corpus_files(root: Path) -> Iterator[Path]:
+    if root.is_file():
+        yield root
+        return
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix.lower() in SUFFIXES and not _ignored(path.relative_to(root)):
+            yield path
+
+
+def _ignored(rel: Path) -> bool:
+    # READMEs describe the corpus; they are not part of it.
+    return any(p.startswith((".", "_")) for p in rel.parts) or rel.name.lower() == "readme.md"
+
+
+def source_id_for(path: Path, root: Path) -> str:
+    rel = path.relative_to(root) if root.is_dir() else Path(path.name)
+    return rel.with_suffix("").as_posix()
+
+
+def default_kind(source_id: str) -> str:
+    head = source_id.split("/", 1)[0]
+    return FOLDER_KINDS.get(head, "guide")
+
+
+def load_file(path: Path, root: Path) -> list[Source]:
+    """One file → one or more Sources. Raises CorpusFileError for anything unreadable or empty."""
+    sid = source_id_for(path, root)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".pdf":
+            sources = [_load_pdf(path, sid)]
+        elif suffix in (".csv", ".jsonl"):
+            sources = _load_records(path, sid)
+        else:
+            raw = _read_text(path)
+            if suffix in (".html", ".htm"):
+                raw = _html_to_markdown(raw)
+            sources = [_load_markdown(raw, path, sid)]
+    except CorpusFileError:
+        raise
+    except Exception as exc:  # a broken file must not stop the rest of the corpus
+        raise CorpusFileError(str(path), f"{type(exc).__name__}: {exc}") from exc
+    sources = [s for s in sources if any(sec.text.strip() for sec in s.sections)]
+    if not sources:
+        raise CorpusFileError(str(path), "no text could be extracted (empty file?)")
+    return sources
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise CorpusFileError(str(path), "binary content in a text file")
+    try:
+        return nfc(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise CorpusFileError(str(path), f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+
+
+def _front_matter(raw: str) -> tuple[dict[str, Any], str]:
+    m = _FRONT.match(raw)
+    if not m:
+        return {}, raw
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"front matter is not valid YAML: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise ValueError("front matter must be a mapping")
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()}, raw[m.end():]
+
+
+def _load_markdown(raw: str, path: Path, sid: str) -> Source:
+    meta, body = _front_matter(raw)
+    title = str(meta.get("title") or "")
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        text = "\n".join(buf).strip()
+        buf.clear()
+        if text:
+            heading = stack[-1][1] if stack else ""
+            sections.append(Section(text=text, locator=heading, heading_path=tuple(h for _, h in stack)))
+
+    for line in body.splitlines():
+        m = _HEADING.match(line)
+        if m:
+            flush()
+            level, heading = len(m.group(1)), m.group(2).strip()
+            if level == 1 and not title:
+                title = heading
+                continue
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, heading))
+            continue
+        buf.append(line)
+    flush()
+    if not title:
+        first = next((s.text.splitlines()[0] for s in sections if s.text), path.stem)
+        title = first[:120]
+    return Source(source_id=sid, title=title, kind=str(meta.get("kind") or default_kind(sid)), path=str(path),
+                  sections=sections, ip_type=meta.get("ip_type"), url=meta.get("source_url") or meta.get("url"),
+                  meta=meta)
+
+
+class _HTMLText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif re.fullmatch(r"h[1-6]", tag):
+            self.out.append("\n" + "#" * int(tag[1]) + " ")
+        elif tag in ("p", "div", "br", "li", "tr"):
+            self.out.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif re.fullmatch(r"h[1-6]", tag) or tag in ("p", "li"):
+            self.out.append("\n")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.out.append(data)
+
+
+def _html_to_markdown(raw: str) -> str:
+    parser = _HTMLText()
+    parser.feed(raw)
+    text = "".join(parser.out)
+    return re.sub(r"\n{3,}", "\n\n", html.unescape(text))
+
+
+def _load_pdf(path: Path, sid: str) -> Source:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(path.read_bytes()))
+        pages = [nfc(p.extract_text() or "") for p in reader.pages]
+        info = reader.metadata or {}
+    except PdfReadError as exc:
+        raise CorpusFileError(str(path), f"not a readable PDF ({exc})") from exc
+    meta: dict[str, Any] = {str(k).lstrip("/").lower(): str(v) for k, v in dict(info).items()}
+    sidecar = path.with_suffix(".meta.json")
+    if sidecar.exists():
+        meta.update(json.loads(sidecar.read_text(encoding="utf-8")))
+    sections = [Section(text=t.strip(), locator=f"trang {i}", page=i) for i, t in enumerate(pages, 1) if t.strip()]
+    title = meta.get("title") or path.stem
+    return Source(source_id=sid, title=title, kind=meta.get("kind") or default_kind(sid), path=str(path),
+                  sections=sections, ip_type=meta.get("ip_type"), url=meta.get("source_url"), meta=meta)
+
+
+# --- records -----------------------------------------------------------------------------------
+
+_RECORD_LABELS = {
+    "mark": "Nhãn hiệu", "name": "Tên", "product": "Sản phẩm", "title": "Tên", "registration_number": "Số văn bằng",
+    "nice_classes": "Nhóm Nice", "goods_services": "Hàng hóa/dịch vụ", "owner": "Chủ sở hữu",
+    "applicant": "Người nộp đơn", "holder": "Tổ chức quản lý", "inventors": "Tác giả", "ipc": "Phân loại IPC",
+    "locarno_class": "Phân loại Locarno", "province": "Tỉnh/thành", "filing_date": "Ngày nộp đơn",
+    "registration_date": "Ngày cấp", "grant_date": "Ngày cấp", "registration_year": "Năm đăng ký",
+    "expiry_date": "Ngày hết hạn", "status": "Tình trạng", "abstract": "Tóm tắt", "description": "Mô tả",
+    "note": "Ghi chú",
+}
+STATUS_VI = {"pending": "đang xử lý", "registered": "đã cấp văn bằng, còn hiệu lực", "refused": "bị từ chối",
+             "withdrawn": "đã rút đơn", "expired": "hết hiệu lực", "terminated": "bị chấm dứt hiệu lực",
+             "invalidated": "bị hủy bỏ hiệu lực"}
+_TYPE_VI = {"trademark": "Nhãn hiệu", "patent": "Sáng chế", "utility_solution": "Giải pháp hữu ích",
+            "design": "Kiểu dáng công nghiệp", "gi": "Chỉ dẫn địa lý"}
+
+
+def _load_records(path: Path, sid: str) -> list[Source]:
+    raw = _read_text(path)
+    rows: list[dict[str, Any]] = []
+    if path.suffix.lower() == ".jsonl":
+        for n, line in enumerate(raw.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CorpusFileError(str(path), f"line {n}: invalid JSON ({exc.msg})") from exc
+            if not isinstance(obj, dict):
+                raise CorpusFileError(str(path), f"line {n}: a record must be a JSON object")
+            rows.append(obj)
+    else:
+        rows = [dict(r) for r in csv.DictReader(io.StringIO(raw))]
+        for r in rows:
+            if isinstance(r.get("nice_classes"), str):
+                r["nice_classes"] = [int(x) for x in re.findall(r"\d+", r["nice_classes"])]
+    sources = []
+    seen: set[str] = set()
+    for n, rec in enumerate(rows, 1):
+        rid = str(rec.get("id") or "").strip()
+        if not rid:
+            raise CorpusFileError(str(path), f"record {n} has no id")
+        if rid in seen:
+            raise CorpusFileError(str(path), f"duplicate record id {rid}")
+        seen.add(rid)
+        sources.append(record_source(rec, f"{sid}/{rid}", str(path)))
+    return sources
+
+
+def record_title(rec: dict[str, Any]) -> str:
+    ip_type = rec.get("ip_type") or "trademark"
+    label = _TYPE_VI.get(ip_type, "Hồ sơ")
+    name = rec.get("mark") or rec.get("title") or rec.get("name") or rec.get("id")
+    if ip_type == "gi" and rec.get("product"):
+        return f"{label} “{name}” cho sản phẩm {rec['product']}"
+    return f"{label} “{name}”"
+
+
+def record_text(rec: dict[str, Any]) -> str:
+    lines = []
+    if rec.get("sample"):
+        lines.append("[Dữ liệu mẫu — không phải hồ sơ thật]")
+    lines.append(f"{record_title(rec)} — số đơn/số hồ sơ {rec.get('id')}")
+    for key, label in _RECORD_LABELS.items():
+        val = rec.get(key)
+        if val in (None, "", []):
+            continue
+        if key == "status":
+            val = STATUS_VI.get(str(val), val)
+        elif isinstance(val, list):
+            val = ", ".join(str(v) for v in val)
+        lines.append(f"{label}: {val}")
+    return "\n".join(lines)
+
+
+def record_source(rec: dict[str, Any], sid: str, path: str) -> Source:
+    locator = f"Số đơn {rec['id']}" if rec.get("ip_type") != "gi" else f"CDĐL {rec.get('registration_number') or rec['id']}"
+    return Source(source_id=sid, title=record_title(rec), kind="record", path=path,
+                  sections=[Section(text=record_text(rec), locator=locator)], ip_type=rec.get("ip_type") or "trademark",
+                  url=rec.get("url"), meta={"record": rec})

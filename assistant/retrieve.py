@@ -1,0 +1,158 @@
+"""Hybrid retrieval: dense (Chroma, cosine) + BM25, fused by weighted reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from .embeddings import Embedder
+from .glossary import expand
+from .lexical import LexicalIndex
+from .models import KINDS, Chunk, Hit
+from .settings import Settings
+from .store import VectorStore
+from .text import fold, words
+
+# Follow-up markers: a question with one of these leans on the previous turn.
+_FOLLOW_UP = re.compile(
+    r"(?<!\w)(no|do|nay|thu tuc do|van de do|truong hop do|the con|con|vay|thi sao|the thi|"
+    r"it|that|this|those|them|what about|how about|and for|same)(?!\w)")
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    kinds: tuple[str, ...] | None = None
+    ip_types: tuple[str, ...] | None = None
+    exclude_kinds: tuple[str, ...] = ()
+
+    def where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.kinds:
+            clauses.append({"kind": {"$in": list(self.kinds)}})
+        if self.exclude_kinds:
+            clauses.append({"kind": {"$nin": list(self.exclude_kinds)}})
+        if self.ip_types:
+            clauses.append({"ip_type": {"$in": list(self.ip_types)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def allows(self, chunk: Chunk) -> bool:
+        if self.kinds and chunk.kind not in self.kinds:
+            return False
+        if chunk.kind in self.exclude_kinds:
+            return False
+        if self.ip_types and chunk.ip_type not in self.ip_types:
+            return False
+        return True
+
+
+def contextualize(question: str, history: Sequence[dict[str, str]] | None) -> str:
+    """Resolve 'nó', 'thủ tục đó', 'what about designs?' against the previous user turn."""
+    if not history:
+        return question
+    previous = [h["content"] for h in history if h.get("role") == "user" and h.get("content")]
+    if not previous:
+        return question
+    folded = fold(question)
+    if len(words(question)) <= 6 or _FOLLOW_UP.search(folded):
+        # The new question goes twice so its own terms still lead the ranking.
+        return f"{question} {previous[-1]} {question}"
+    return question
+
+
+class HybridRetriever:
+    def __init__(self, settings: Settings, embedder: Embedder, vectors: VectorStore, lexical: LexicalIndex,
+                 chunks: dict[str, Chunk]):
+        self.settings = settings
+        self.embedder = embedder
+        self.vectors = vectors
+        self.lexical = lexical
+        self.chunks = chunks
+        self._order = [chunks[cid] for cid in lexical.chunk_ids if cid in chunks]
+        self._masks: dict[Filters, np.ndarray] = {}
+
+    def _mask(self, filters: Filters) -> np.ndarray | None:
+        if filters == Filters():
+            return None
+        if filters not in self._masks:
+            self._masks[filters] = np.array([filters.allows(self.chunks[cid]) for cid in self.lexical.chunk_ids])
+        return self._masks[filters]
+
+    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,
+                 history: Sequence[dict[str, str]] | None = None) -> list[Hit]:
+        k = k or self.settings.top_k
+        filters = filters or Filters()
+        query = expand(contextualize(question, history))
+        n = max(self.settings.candidates, k)
+        dense = []
+        if self.settings.weight_dense > 0:
+            vec = self.embedder.embed([query])[0]
+            dense = self.vectors.query(vec, n, filters.where())
+        lexical = self.lexical.search(query, n, self._mask(filters)) if self.settings.weight_lexical > 0 else []
+        return self.fuse(dense, lexical, k)
+
+    def fuse(self, dense: list[tuple[str, float]], lexical: list[tuple[str, float]], k: int) -> list[Hit]:
+        return rrf_fuse(dense, lexical, self.chunks, k, self.settings.rrf_k, self.settings.weight_dense,
+                        self.settings.weight_lexical)
+
+
+def rrf_fuse(dense: list[tuple[str, float]], lexical: list[tuple[str, float]], chunks: dict[str, Chunk], k: int,
+             rrf_k: int = 60, w_dense: float = 1.0, w_lexical: float = 1.0) -> list[Hit]:
+    """Weighted reciprocal rank fusion; keeps each signal's raw score for grounding decisions."""
+    hits: dict[str, Hit] = {}
+    for rank, (cid, score) in enumerate(dense, 1):
+        if cid not in chunks:
+            continue
+        hit = hits.setdefault(cid, Hit(chunk=chunks[cid], score=0.0))
+        hit.score += w_dense / (rrf_k + rank)
+        hit.dense, hit.dense_rank = score, rank
+    for rank, (cid, score) in enumerate(lexical, 1):
+        if cid not in chunks:
+            continue
+        hit = hits.setdefault(cid, Hit(chunk=chunks[cid], score=0.0))
+        hit.score += w_lexical / (rrf_k + rank)
+        hit.lexical, hit.lexical_rank = score, rank
+    return sorted(hits.values(), key=lambda h: -h.score)[:k]
+
+
+def parse_filters(kind: str | Sequence[str] | None = None, ip_type: str | Sequence[str] | None = None) -> Filters:
+    def norm(v: str | Sequence[str] | None) -> tuple[str, ...] | None:
+        if not v:
+            return None
+        items = v.split(",") if isinstance(v, str) else list(v)
+        return tuple(x.strip() for x in items if x and x.strip()) or None
+
+    kinds = norm(kind)
+    if kinds:
+        unknown = [x for x in kinds if x not in KINDS]
+        if unknown:
+            from .errors import BadInput
+
+            raise BadInput(f"unknown kind {unknown[0]!r}; use one of {', '.join(KINDS)}")
+    return Filters(kinds=kinds, ip_types=norm(ip_type))
+
+
+def as_langchain_retriever(hybrid: HybridRetriever, k: int = 6, filters: Filters | None = None):
+    """The same retriever as a LangChain ``BaseRetriever`` for users' own chains."""
+    from langchain_core.callbacks import CallbackManagerForRetrieverRun
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+    from pydantic import ConfigDict
+
+    class IPRetriever(BaseRetriever):
+        model_config = ConfigDict(arbitrary_types_allowed=True)
+        hybrid: Any
+        k: int = 6
+        filters: Any = None
+
+        def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+                                    ) -> list[Document]:
+            return [Document(page_content=h.chunk.text,
+                             metadata={**h.chunk.metadata(), "chunk_id": h.chunk.chunk_id, "score": h.score})
+                    for h in self.hybrid.retrieve(query, self.k, self.filters)]
+
+    return IPRetriever(hybrid=hybrid, k=k, filters=filters)

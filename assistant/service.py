@@ -1,0 +1,186 @@
+"""The assistant as a service: heavy objects built once, plain methods the routers call."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any, Iterator, Sequence
+
+from .answer import compose, conflict_lines, refusal
+from .embeddings import Embedder, make_embedder
+from .errors import BadInput, NotFound, StoreMissing
+from .lexical import LexicalIndex
+from .models import Answer, Citation, Hit
+from .retrieve import Filters, HybridRetriever
+from .settings import Settings
+from .store import Catalog, VectorStore
+from .text import detect_language
+
+
+class Assistant:
+    def __init__(self, settings: Settings, embedder: Embedder, vectors: VectorStore, catalog: Catalog,
+                 lexical: LexicalIndex, marks: Any | None = None, generator: Any | None = None):
+        self.settings = settings
+        self.catalog = catalog
+        self.marks = marks
+        self.generator = generator
+        chunks = {c.chunk_id: c for c in catalog.all_chunks()}
+        self.retriever = HybridRetriever(settings, embedder, vectors, lexical, chunks)
+        self._record_chunk = {c.source_id.rsplit("/", 1)[-1]: c for c in chunks.values() if c.kind == "record"}
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Assistant":
+        if not settings.catalog_path.exists() or not settings.lexical_path.exists():
+            raise StoreMissing(f"no index in {settings.store_dir}; run `python ingest.py` first")
+        marks = None
+        if settings.marks_path.exists():
+            from .marks import MarkIndex
+
+            marks = MarkIndex.load(settings.marks_path)
+        generator = None
+        if settings.answer_mode == "generative":
+            from .generate import Generator
+
+            generator = Generator(settings)
+        return cls(settings, embedder or make_embedder(settings), VectorStore(settings), Catalog(settings.catalog_path),
+                   LexicalIndex.load(settings.lexical_path), marks, generator)
+
+    # --- chat ---
+    def chat(self, question: str, history: Sequence[dict[str, str]] | None = None,
+             filters: Filters | None = None) -> Answer:
+        started = time.perf_counter()
+        question = self._validate_question(question)
+        history = list(history or [])[-self.settings.max_history_turns:]
+        base = filters or Filters()
+        if not base.kinds:
+            # Records answer "is this mark taken?", through the mark check below; they would crowd out
+            # the law and guides in ordinary questions.
+            base = replace(base, exclude_kinds=("record",))
+        hits = self.retriever.retrieve(question, self.settings.top_k, base, history)
+        answer = compose(question, hits, max_units=self.settings.max_answer_units,
+                         station_hint_vi=self.settings.station_hint_vi, station_hint_en=self.settings.station_hint_en)
+        if self.generator is not None and answer.grounded:
+            answer = self.generator.rewrite(question, hits, answer)
+        answer = self._with_mark_check(question, answer)
+        answer.took_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def stream_chat(self, question: str, history=None, filters=None) -> Iterator[tuple[str, dict[str, Any]]]:
+        answer = self.chat(question, history, filters)
+        yield "citations", {"citations": [c.to_dict() for c in answer.citations]}
+        text = answer.answer
+        # Stream on word boundaries so citation markers like [2] never split.
+        pieces = text.split(" ")
+        for i, piece in enumerate(pieces):
+            yield "token", {"t": piece + (" " if i < len(pieces) - 1 else "")}
+        yield "done", {"grounded": answer.grounded, "took_ms": round(answer.took_ms, 1), "mode": answer.mode,
+                       "answer": text}
+
+    def _validate_question(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise BadInput("question must be a non-empty string")
+        if len(question) > self.settings.max_question_chars:
+            raise BadInput(f"question is longer than {self.settings.max_question_chars} characters")
+        return question.strip()
+
+    def _with_mark_check(self, question: str, answer: Answer) -> Answer:
+        if self.marks is None:
+            return answer
+        from .marks import find_quoted_marks
+        from .nice import suggest_classes
+
+        names = find_quoted_marks(question)
+        if not names:
+            return answer
+        classes = [s["class"] for s in suggest_classes(question, limit=2)]
+        conflicts = self.marks.check(names[0], classes or None, limit=3)
+        lang = detect_language(question)
+        if not answer.grounded:
+            answer = Answer(answer="", citations=[], grounded=False, language=lang)
+        hits = [self._record_hit(c.record_id) for c in conflicts]
+        return conflict_lines(answer, names[0], conflicts, hits, lang)
+
+    def _record_hit(self, record_id: str) -> Hit | None:
+        chunk = self._record_chunk.get(record_id)
+        return Hit(chunk=chunk, score=1.0) if chunk else None
+
+    # --- search & sources ---
+    def search(self, q: str, k: int = 10, filters: Filters | None = None) -> list[dict[str, Any]]:
+        q = self._validate_question(q)
+        if not 1 <= k <= 50:
+            raise BadInput("k must be between 1 and 50")
+        hits = self.retriever.retrieve(q, k, filters)
+        return [hit_dict(i, h) for i, h in enumerate(hits, 1)]
+
+    def source(self, source_id: str) -> dict[str, Any]:
+        src = self.catalog.source(source_id)
+        if src is None:
+            raise NotFound(f"no source with id {source_id!r}")
+        meta = {k: v for k, v in src.meta.items() if k != "record"}
+        out = {"source_id": src.source_id, "title": src.title, "kind": src.kind, "ip_type": src.ip_type,
+               "url": src.url, "meta": meta,
+               "sections": [{"locator": s.locator, "page": s.page, "heading": s.heading_path[-1] if s.heading_path
+                             else None, "text": s.text} for s in src.sections]}
+        if src.kind == "record":
+            out["record"] = src.meta.get("record")
+        if any(s.page for s in src.sections):
+            out["pages"] = [{"page": s.page, "text": s.text} for s in src.sections]
+        else:
+            out["text"] = "\n\n".join(s.text for s in src.sections)
+        return out
+
+    def list_sources(self, kind: str | None = None, q: str | None = None, limit: int = 200, offset: int = 0):
+        return self.catalog.list_sources(kind, q, limit, offset)
+
+    def health(self) -> dict[str, Any]:
+        counts = self.catalog.counts()
+        return {"status": "ok", "chunks": counts["chunks"], "sources": counts["sources"],
+                "marks": len(self.marks) if self.marks is not None else 0,
+                "embed_model": self.settings.embed_model, "answer_mode": self.settings.answer_mode}
+
+    # --- trademarks & records ---
+    def _need_marks(self):
+        if self.marks is None:
+            raise StoreMissing("the trademark index is missing; run `python ingest.py`")
+        return self.marks
+
+    def check_mark(self, mark: str, nice_classes: list[int] | None = None, goods: str | None = None,
+                   limit: int = 10) -> dict[str, Any]:
+        from .nice import suggest_classes
+
+        if not mark or not mark.strip():
+            raise BadInput("mark must be a non-empty string")
+        if len(mark) > 200:
+            raise BadInput("mark is longer than 200 characters")
+        if nice_classes and any(not 1 <= c <= 45 for c in nice_classes):
+            raise BadInput("nice_classes must be integers from 1 to 45")
+        suggested = suggest_classes(goods) if goods else []
+        classes = nice_classes or [s["class"] for s in suggested[:2]] or None
+        conflicts = self._need_marks().check(mark.strip(), classes, limit=limit)
+        return {"mark": mark.strip(), "nice_classes": classes or [], "conflicts": [c.to_dict() for c in conflicts],
+                "suggested_classes": suggested}
+
+    def records_search(self, q: str = "", kind: str | None = None, classes: list[int] | None = None,
+                       status: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        if kind not in (None, "", "trademark"):
+            hits = self.retriever.retrieve(q or kind, limit, Filters(kinds=("record",), ip_types=(kind,))) \
+                if q else []
+            return [self.catalog.source(h.chunk.source_id).meta["record"] for h in hits]
+        return self._need_marks().search(q, classes, status, limit)
+
+    def record(self, record_id: str) -> dict[str, Any]:
+        if self.marks is not None:
+            rec = self.marks.get(record_id)
+            if rec:
+                return rec
+        chunk = self._record_chunk.get(record_id)
+        if chunk is None:
+            raise NotFound(f"no record with id {record_id!r}")
+        return self.catalog.source(chunk.source_id).meta["record"]
+
+
+def hit_dict(n: int, hit: Hit) -> dict[str, Any]:
+    c = hit.chunk
+    cit = Citation(n=n, source_id=c.source_id, title=c.title, kind=c.kind, locator=c.locator,
+                   snippet=" ".join(c.text.split())[:280], url=c.url, score=round(hit.score, 4))
+    return {**cit.to_dict(), "ip_type": c.ip_type, "dense": hit.dense, "lexical": hit.lexical}

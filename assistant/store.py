@@ -1,0 +1,184 @@
+"""Persistence: vectors in Chroma (embedded, or a Chroma server), the rest in a SQLite catalog."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .models import Chunk, Section, Source
+from .settings import Settings
+
+_BATCH = 1000
+
+
+class VectorStore:
+    def __init__(self, settings: Settings):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        match settings.chroma_host:
+            case None | "":
+                settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+            case host:
+                self._client = chromadb.HttpClient(host=host, port=settings.chroma_port, settings=chroma_settings)
+        self._name = settings.collection
+        self._collection = self._open()
+
+    def _open(self):
+        # Embeddings are always computed by us; embedding_function=None keeps Chroma from
+        # fetching its own default model.
+        return self._client.get_or_create_collection(
+            self._name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+
+    def reset(self) -> None:
+        try:
+            self._client.delete_collection(self._name)
+        except Exception:  # absent collection: nothing to reset
+            pass
+        self._collection = self._open()
+
+    def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        for i in range(0, len(chunks), _BATCH):
+            part = chunks[i:i + _BATCH]
+            self._collection.upsert(ids=[c.chunk_id for c in part], embeddings=list(embeddings[i:i + _BATCH]),
+                                    metadatas=[c.metadata() for c in part], documents=[c.text for c in part])
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), _BATCH):
+            self._collection.delete(ids=ids[i:i + _BATCH])
+
+    def query(self, embedding: Sequence[float], n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        res = self._collection.query(query_embeddings=[list(embedding)], n_results=n, where=where or None,
+                                     include=["distances"])
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def count(self) -> int:
+        return self._collection.count()
+
+
+class Catalog:
+    """Files, sources and chunks as ingested: what changed, what to cite, what to show."""
+
+    SCHEMA = """
+    CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, root TEXT, hash TEXT, source_ids TEXT, chunk_ids TEXT);
+    CREATE TABLE IF NOT EXISTS sources (source_id TEXT PRIMARY KEY, path TEXT, title TEXT, kind TEXT, ip_type TEXT,
+        url TEXT, meta TEXT, sections TEXT);
+    CREATE TABLE IF NOT EXISTS chunks (chunk_id TEXT PRIMARY KEY, source_id TEXT, ord INTEGER, title TEXT, kind TEXT,
+        locator TEXT, ip_type TEXT, url TEXT, page INTEGER, text TEXT);
+    CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source_id);
+    CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT);
+    """
+
+    def __init__(self, path: Path, readonly: bool = False):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False)
+        self._lock = threading.Lock()
+        if not readonly:
+            self._db.executescript(self.SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- ingest side ---
+    def files(self) -> dict[str, dict[str, Any]]:
+        rows = self._db.execute("SELECT path, root, hash, source_ids, chunk_ids FROM files").fetchall()
+        return {p: {"root": r, "hash": h, "source_ids": json.loads(s), "chunk_ids": json.loads(c)}
+                for p, r, h, s, c in rows}
+
+    def put_file(self, path: str, root: str, digest: str, sources: list[Source], chunks: list[Chunk]) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?)",
+                             (path, root, digest, json.dumps([s.source_id for s in sources]),
+                              json.dumps([c.chunk_id for c in chunks])))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?,?,?,?)",
+                [(s.source_id, s.path, s.title, s.kind, s.ip_type, s.url, json.dumps(s.meta, ensure_ascii=False,
+                  default=str), json.dumps([asdict(x) for x in s.sections], ensure_ascii=False)) for s in sources])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [(c.chunk_id, c.source_id, c.ord, c.title, c.kind, c.locator, c.ip_type, c.url, c.page, c.text)
+                 for c in chunks])
+
+    def drop_file(self, path: str) -> list[str]:
+        """Forget a file; returns the chunk ids to delete from the vector store."""
+        entry = self.files().get(path)
+        if not entry:
+            return []
+        with self._db:
+            self._db.execute("DELETE FROM files WHERE path=?", (path,))
+            for sid in entry["source_ids"]:
+                self._db.execute("DELETE FROM sources WHERE source_id=?", (sid,))
+                self._db.execute("DELETE FROM chunks WHERE source_id=?", (sid,))
+        return entry["chunk_ids"]
+
+    def set_info(self, key: str, value: str) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO info VALUES (?,?)", (key, value))
+
+    def info(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM info WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def clear(self) -> None:
+        with self._db:
+            for table in ("files", "sources", "chunks"):
+                self._db.execute(f"DELETE FROM {table}")
+
+    # --- query side ---
+    def all_chunks(self) -> list[Chunk]:
+        rows = self._db.execute("SELECT chunk_id, source_id, text, title, kind, locator, ip_type, url, page, ord "
+                                "FROM chunks ORDER BY source_id, ord").fetchall()
+        return [Chunk(chunk_id=r[0], source_id=r[1], text=r[2], title=r[3], kind=r[4], locator=r[5], ip_type=r[6],
+                      url=r[7], page=r[8], ord=r[9]) for r in rows]
+
+    def source(self, source_id: str) -> Source | None:
+        with self._lock:
+            row = self._db.execute("SELECT source_id, path, title, kind, ip_type, url, meta, sections FROM sources "
+                                   "WHERE source_id=?", (source_id,)).fetchone()
+        if not row:
+            return None
+        sections = [Section(text=s["text"], locator=s["locator"], page=s["page"], heading_path=tuple(s["heading_path"]))
+                    for s in json.loads(row[7])]
+        return Source(source_id=row[0], path=row[1], title=row[2], kind=row[3], ip_type=row[4], url=row[5],
+                      meta=json.loads(row[6]), sections=sections)
+
+    def list_sources(self, kind: str | None = None, q: str | None = None, limit: int = 200,
+                     offset: int = 0) -> list[dict[str, Any]]:
+        sql = "SELECT source_id, title, kind, ip_type, url FROM sources WHERE 1=1"
+        args: list[Any] = []
+        if kind:
+            sql += " AND kind=?"
+            args.append(kind)
+        if q:
+            sql += " AND (title LIKE ? OR source_id LIKE ?)"
+            args += [f"%{q}%", f"%{q}%"]
+        sql += " ORDER BY kind, source_id LIMIT ? OFFSET ?"
+        args += [limit, offset]
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [{"source_id": r[0], "title": r[1], "kind": r[2], "ip_type": r[3], "url": r[4]} for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+            sources = self._db.execute("SELECT COUNT(*) FROM sources").fetchone()[0]
+            by_kind = dict(self._db.execute("SELECT kind, COUNT(*) FROM sources GROUP BY kind").fetchall())
+        return {"chunks": chunks, "sources": sources, **{f"sources_{k}": v for k, v in by_kind.items()}}
+
+    def records(self, ip_type: str | None = None) -> Iterable[dict[str, Any]]:
+        sql = "SELECT meta FROM sources WHERE kind='record'"
+        args: list[Any] = []
+        if ip_type:
+            sql += " AND ip_type=?"
+            args.append(ip_type)
+        for (meta,) in self._db.execute(sql, args):
+            rec = json.loads(meta).get("record")
+            if rec:
+                yield rec

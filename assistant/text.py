@@ -1,0 +1,87 @@
+"""Vietnamese text normalisation: NFC, lower case, accent folding, syllable tokens and bigrams."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+_WORD = re.compile(r"[\w]+", re.UNICODE)
+# Characters that only Vietnamese (among vi/en) writes: a question containing one is Vietnamese.
+_VI_CHARS = set("ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+
+
+@lru_cache(maxsize=None)
+def _data(name: str) -> dict:
+    return json.loads(resources.files("assistant.data").joinpath(name).read_text(encoding="utf-8"))
+
+
+def stopwords(lang: str) -> frozenset[str]:
+    return frozenset(_data("stopwords.json")[lang])
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics so 'thoi han bao ho' matches 'thời hạn bảo hộ'."""
+    text = nfc(text).lower().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def words(text: str) -> list[str]:
+    """Folded syllables/words in reading order."""
+    return _WORD.findall(fold(text))
+
+
+def lexical_terms(text: str) -> list[str]:
+    """Terms for BM25: content syllables plus adjacent-syllable bigrams.
+
+    Vietnamese writes words as space-separated syllables ('nhãn hiệu'), so bigrams stand in
+    for word segmentation: 'nhan_hieu' is far more specific than 'nhan' or 'hieu' alone.
+    """
+    toks = words(text)
+    stop = stopwords("vi") | stopwords("en")
+    terms = [t for t in toks if t not in stop and (len(t) > 1 or t.isdigit())]
+    for a, b in zip(toks, toks[1:]):
+        if a in stop and b in stop:
+            continue
+        terms.append(f"{a}_{b}")
+    return terms
+
+
+def detect_language(text: str) -> str:
+    """'vi' or 'en'. Accent-free Vietnamese ('dieu kien bao ho') is recognised by its syllables."""
+    lowered = nfc(text).lower()
+    if any(ch in _VI_CHARS for ch in lowered):
+        return "vi"
+    toks = words(text)
+    if not toks:
+        return "vi"
+    vi = sum(t in stopwords("vi") or t in _vi_syllables() for t in toks)
+    en = sum(t in stopwords("en") for t in toks)
+    return "en" if en > vi else "vi"
+
+
+@lru_cache(maxsize=1)
+def _vi_syllables() -> frozenset[str]:
+    return frozenset(_data("vi_syllables.json")["syllables"])
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentence-ish units; list items and numbered clauses stay whole."""
+    units: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if re.match(r"^([-*•]|\d+[.)]|[a-zđ]\))\s+", line):
+            units.append(line)
+            continue
+        parts = re.split(r"(?<=[.!?;])\s+(?=[A-ZÀ-Ỹ0-9\"“(])", line)
+        units.extend(p.strip() for p in parts if p.strip())
+    return units
