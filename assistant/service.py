@@ -126,7 +126,8 @@ class Assistant:
         if any(s.page for s in src.sections):
             out["pages"] = [{"page": s.page, "text": s.text} for s in src.sections]
         else:
-            out["text"] = "\n\n".join(s.text for s in src.sections)
+            out["text"] = "\n\n".join(f"{s.heading_path[-1]}\n{s.text}" if s.heading_path else s.text
+                                       for s in src.sections)
         return out
 
     def list_sources(self, kind: str | None = None, q: str | None = None, limit: int = 200, offset: int = 0):

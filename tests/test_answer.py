@@ -1,0 +1,66 @@
+"""The composer is a pure function of (question, hits): no server, no model."""
+
+import re
+
+from assistant.answer import compose
+from assistant.models import Chunk, Hit
+
+ART93 = ("Điều 93. Hiệu lực của văn bằng bảo hộ\n"
+         "1. Văn bằng bảo hộ có hiệu lực trên toàn lãnh thổ Việt Nam.\n"
+         "6. Giấy chứng nhận đăng ký nhãn hiệu có hiệu lực từ ngày cấp đến hết 10 năm kể từ ngày nộp đơn, "
+         "có thể gia hạn nhiều lần liên tiếp, mỗi lần 10 năm.")
+GUIDE = ("Bước 2: Nộp đơn\nĐơn đăng ký nhãn hiệu gồm các tài liệu sau:\n- tờ khai theo mẫu;\n- mẫu nhãn hiệu;\n"
+         "- danh mục hàng hóa, dịch vụ theo Bảng phân loại Nice.")
+
+
+def _hit(cid, text, locator, kind="law", score=0.03):
+    return Hit(chunk=Chunk(chunk_id=cid, source_id=cid.split("#")[0], text=text, title=f"Tài liệu {cid}", kind=kind,
+                           locator=locator), score=score, dense=0.5, lexical=10.0)
+
+
+def test_every_statement_is_marked_and_every_marker_has_a_citation():
+    ans = compose("Thời hạn bảo hộ nhãn hiệu là bao lâu?", [_hit("law/a#0", ART93, "Điều 93")])
+    assert ans.grounded
+    assert "10 năm kể từ ngày nộp đơn" in ans.answer
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", ans.answer)}
+    assert markers == {c.n for c in ans.citations}
+    assert ans.citations[0].locator == "Điều 93"
+    for line in ans.answer.splitlines():
+        if line.startswith("- "):
+            assert re.search(r"\[\d+\]$", line)
+
+
+def test_statements_come_verbatim_from_the_sources():
+    hits = [_hit("law/a#0", ART93, "Điều 93"), _hit("guide/b#0", GUIDE, "Bước 2: Nộp đơn", kind="guide")]
+    ans = compose("Hồ sơ đăng ký nhãn hiệu gồm những gì?", hits)
+    source_text = ART93 + "\n" + GUIDE
+    for line in ans.answer.splitlines():
+        if line.startswith("- "):
+            statement = re.sub(r"\s*\[\d+\]$", "", line[2:])
+            assert statement in source_text
+
+
+def test_a_list_introduced_by_a_colon_keeps_its_items():
+    ans = compose("Đơn đăng ký nhãn hiệu gồm những tài liệu gì?", [_hit("guide/b#0", GUIDE, "Bước 2", kind="guide")])
+    assert "tờ khai theo mẫu" in ans.answer and "mẫu nhãn hiệu" in ans.answer and "Bảng phân loại Nice" in ans.answer
+
+
+def test_off_topic_questions_are_refused_without_citations():
+    ans = compose("Thời tiết Hà Nội ngày mai thế nào?", [_hit("law/a#0", ART93, "Điều 93")],
+                  station_hint_vi="Trạm IPPlatform")
+    assert not ans.grounded
+    assert ans.citations == []
+    assert "Trạm IPPlatform" in ans.answer
+
+
+def test_no_hits_means_no_answer():
+    ans = compose("Nhãn hiệu là gì?", [])
+    assert not ans.grounded and ans.citations == []
+
+
+def test_english_questions_get_an_english_frame():
+    ans = compose("How long is a trademark registration valid?", [_hit("law/a#0", ART93, "Điều 93")])
+    assert ans.grounded
+    assert ans.answer.startswith("According to the sources")
+    refused = compose("Write me a poem about the sea", [_hit("law/a#0", ART93, "Điều 93")])
+    assert not refused.grounded and "I could not find" in refused.answer

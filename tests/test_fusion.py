@@ -1,0 +1,36 @@
+from assistant.models import Chunk
+from assistant.retrieve import Filters, contextualize, rrf_fuse
+
+
+def _chunks(*ids):
+    return {i: Chunk(chunk_id=i, source_id=i, text=i, title=i, kind="law", locator="") for i in ids}
+
+
+def test_rrf_rewards_documents_both_signals_agree_on():
+    chunks = _chunks("a", "b", "c")
+    hits = rrf_fuse(dense=[("a", 0.9), ("b", 0.8)], lexical=[("b", 12.0), ("c", 9.0)], chunks=chunks, k=3)
+    assert [h.chunk.chunk_id for h in hits][0] == "b"
+    b = hits[0]
+    assert b.dense == 0.8 and b.lexical == 12.0 and b.dense_rank == 2 and b.lexical_rank == 1
+
+
+def test_rrf_weights_let_one_signal_lead():
+    chunks = _chunks("a", "c")
+    hits = rrf_fuse(dense=[("a", 0.9)], lexical=[("c", 5.0)], chunks=chunks, k=2, w_dense=0.2, w_lexical=1.0)
+    assert hits[0].chunk.chunk_id == "c"
+
+
+def test_filters_translate_to_a_chroma_where_clause():
+    assert Filters().where() is None
+    assert Filters(kinds=("law",)).where() == {"kind": {"$in": ["law"]}}
+    where = Filters(kinds=("law",), ip_types=("trademark",)).where()
+    assert where == {"$and": [{"kind": {"$in": ["law"]}}, {"ip_type": {"$in": ["trademark"]}}]}
+
+
+def test_follow_up_questions_borrow_the_previous_turn():
+    history = [{"role": "user", "content": "Thời hạn bảo hộ nhãn hiệu là bao lâu?"},
+               {"role": "assistant", "content": "10 năm"}]
+    assert "nhãn hiệu" in contextualize("Còn kiểu dáng thì sao?", history)
+    assert "nhãn hiệu" in contextualize("what about designs?", history)
+    long_q = "Điều kiện bảo hộ sáng chế gồm những tiêu chí nào theo luật hiện hành của Việt Nam?"
+    assert contextualize(long_q, history) == long_q

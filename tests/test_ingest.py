@@ -1,0 +1,81 @@
+"""Ingest is incremental by content hash; bad files are reported and skipped, the rest goes in."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from assistant.ingest import ingest
+from assistant.settings import Settings
+from assistant.store import Catalog
+
+from conftest import FIXTURE_CORPUS, ROOT
+
+
+class _Boom:
+    """Stands in for the embedder where a test must prove the model is NOT used."""
+
+    def embed(self, texts, progress=False):
+        raise AssertionError("the model must not be loaded for unchanged files")
+
+
+@pytest.fixture()
+def workdir(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    return Settings(store_dir=tmp_path / "store", corpus_dir=corpus)
+
+
+def test_first_ingest_adds_every_file_and_reports_counts(workdir, embedder):
+    report = ingest(workdir, embedder=embedder)
+    assert report.failed == []
+    assert report.added == len(list(workdir.corpus_dir.rglob("*.*"))) and report.added >= 3
+    assert report.chunks > 0 and report.sources >= report.added
+    assert workdir.lexical_path.exists()
+
+
+def test_unchanged_rerun_skips_everything_without_loading_the_model(workdir, embedder):
+    ingest(workdir, embedder=embedder)
+    again = ingest(workdir, embedder_factory=lambda s: _Boom())
+    assert (again.added, again.updated, again.removed) == (0, 0, 0)
+    assert again.unchanged >= 3 and again.embedded == 0
+
+
+def test_edited_file_is_replaced_and_deleted_file_is_removed(workdir, embedder):
+    ingest(workdir, embedder=embedder)
+    law = workdir.corpus_dir / "law" / "hieu-luc-van-bang.md"
+    law.write_text(law.read_text(encoding="utf-8").replace("20 năm", "hai mươi năm"), encoding="utf-8")
+    (workdir.corpus_dir / "guides" / "dang-ky-nhan-hieu.md").unlink()
+    report = ingest(workdir, embedder=embedder)
+    assert (report.updated, report.removed) == (1, 1)
+    cat = Catalog(workdir.catalog_path)
+    texts = " ".join(c.text for c in cat.all_chunks())
+    assert "hai mươi năm" in texts and "Bước 2: Nộp đơn" not in texts
+    assert cat.source("guides/dang-ky-nhan-hieu") is None
+
+
+def test_corrupt_empty_and_undecodable_files_are_listed_and_skipped(workdir, embedder):
+    bad = workdir.corpus_dir / "guides"
+    (bad / "empty.md").write_text("", encoding="utf-8")
+    (bad / "latin1.txt").write_bytes("Nh\xe3n hi\xea\xa3u".encode("latin-1") + b"\xff\xfe\xfa")
+    (bad / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (workdir.corpus_dir / "records" / "bad.jsonl").write_text('{"id": "x"}\nnot json\n', encoding="utf-8")
+    report = ingest(workdir, embedder=embedder)
+    failed = {f["path"].rsplit("/", 1)[-1] for f in report.failed}
+    assert failed == {"empty.md", "latin1.txt", "broken.pdf", "bad.jsonl"}
+    assert all(f["error"] for f in report.failed)
+    assert report.added >= 3  # the good files still went in
+
+
+def test_cli_prints_a_json_summary_as_its_last_line(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS / "law", corpus / "law")
+    (corpus / "law" / "empty.md").write_text("   \n", encoding="utf-8")
+    out = subprocess.run([sys.executable, str(ROOT / "ingest.py"), str(corpus), "--store", str(tmp_path / "s"),
+                          "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(summary) == {"added", "updated", "removed", "unchanged", "failed", "chunks", "sources"}
+    assert summary["added"] == 1 and len(summary["failed"]) == 1
