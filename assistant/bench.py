@@ -1,0 +1,89 @@
+"""Speed and memory: `python -m assistant.bench [--corpus DIR] [--marks-n N] [--json]`.
+
+Measures a full ingest into a fresh temporary store, an unchanged re-ingest, chat latency (p50/p95)
+over a fixed question list, peak RSS, and the trademark index at scale (assistant.bench_marks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .settings import Settings
+
+QUESTIONS = [
+    "Thời hạn bảo hộ nhãn hiệu là bao lâu?", "thoi han bao ho sang che", "Điều kiện bảo hộ kiểu dáng công nghiệp",
+    "Hồ sơ đăng ký nhãn hiệu gồm những gì?", "Phí đăng ký nhãn hiệu bao nhiêu?", "Nhãn hiệu nổi tiếng là gì?",
+    "How long is a patent protected in Vietnam?", "Quyền tác giả phát sinh khi nào?",
+    "Chỉ dẫn địa lý là gì?", "Xử lý hàng giả mạo nhãn hiệu thế nào?", "Thời tiết Hà Nội ngày mai thế nào?",
+    "Tôi muốn đăng ký nhãn hiệu 'Cà Phê Mộc' cho quán cà phê",
+]
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p * len(values)))]
+
+
+def bench_pipeline(corpus: Path, rounds: int = 5) -> dict:
+    from .embeddings import make_embedder
+    from .ingest import ingest
+    from .service import Assistant
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(store_dir=Path(tmp) / "store", corpus_dir=corpus)
+        t = time.perf_counter()
+        report = ingest(settings)  # includes loading the model, as a first run does
+        full = time.perf_counter() - t
+        t = time.perf_counter()
+        ingest(settings)
+        unchanged = time.perf_counter() - t
+        t = time.perf_counter()
+        assistant = Assistant.open(settings, embedder=make_embedder(settings))
+        startup = time.perf_counter() - t
+        assistant.chat(QUESTIONS[0])  # warm-up
+        lat = []
+        for _ in range(rounds):
+            for q in QUESTIONS:
+                t = time.perf_counter()
+                assistant.chat(q)
+                lat.append((time.perf_counter() - t) * 1000)
+    return {"sources": report.sources, "chunks": report.chunks, "ingest_full_s": round(full, 2),
+            "ingest_unchanged_s": round(unchanged, 2), "unchanged_fraction": round(unchanged / full, 3),
+            "startup_s": round(startup, 2), "chat_p50_ms": round(statistics.median(lat), 1),
+            "chat_p95_ms": round(_pct(lat, 0.95), 1), "queries": len(lat), "rss_mb": round(_rss_mb(), 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m assistant.bench")
+    p.add_argument("--corpus", type=Path, default=Settings().corpus_dir)
+    p.add_argument("--marks-n", type=int, default=1_000_000, help="generated marks for the conflict-check bench (0: skip)")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    result = {"pipeline": bench_pipeline(args.corpus)}
+    if args.marks_n:
+        from .bench_marks import run as bench_marks
+
+        result["marks"] = bench_marks(n=args.marks_n)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        for section, figures in result.items():
+            print(f"[{section}]")
+            for k, v in figures.items():
+                print(f"  {k}: {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

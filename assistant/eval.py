@@ -1,0 +1,140 @@
+"""Run a question set: `python -m assistant.eval QUESTIONS.jsonl [--store DIR] [--signals] [--json]`.
+
+Each line: {"q", "expect": [regex...], "cite": regex} or {"q", "ungrounded": true}.
+Prints facts / cites / refusals, retrieval Hit@1, Hit@5, MRR, latency — and, with --signals, the same
+retrieval figures for dense only, BM25 only and several fusion weights (how the defaults were chosen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from .retrieve import Filters
+from .service import Assistant
+from .settings import Settings
+
+CHAT_FILTERS = Filters(exclude_kinds=("record",))
+
+
+def load_questions(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _cite_ok(pattern: str, citations) -> bool:
+    rx = re.compile(pattern, re.I)
+    return any(rx.search(c.locator or "") or rx.search(c.title or "") for c in citations)
+
+
+def retrieval_ranks(assistant: Assistant, questions: list[dict], k: int = 10) -> list[int | None]:
+    ranks = []
+    for q in questions:
+        rx = re.compile(q["cite"], re.I)
+        hits = assistant.retriever.retrieve(q["q"], k, CHAT_FILTERS)
+        rank = next((i for i, h in enumerate(hits, 1) if rx.search(h.chunk.locator) or rx.search(h.chunk.title)),
+                    None)
+        ranks.append(rank)
+    return ranks
+
+
+def rank_metrics(ranks: list[int | None]) -> dict[str, float]:
+    n = len(ranks) or 1
+    return {"hit@1": sum(r == 1 for r in ranks) / n, "hit@5": sum(r is not None and r <= 5 for r in ranks) / n,
+            "mrr": sum(1 / r for r in ranks if r) / n}
+
+
+def run(assistant: Assistant, questions: list[dict]) -> dict:
+    answerable = [q for q in questions if not q.get("ungrounded")]
+    refusals = [q for q in questions if q.get("ungrounded")]
+    facts = cites = refused = 0
+    failures = []
+    latencies = []
+    for q in questions:
+        t = time.perf_counter()
+        ans = assistant.chat(q["q"])
+        latencies.append((time.perf_counter() - t) * 1000)
+        if q.get("ungrounded"):
+            ok = not ans.grounded and not ans.citations
+            refused += ok
+            if not ok:
+                failures.append({"id": q.get("id"), "q": q["q"], "why": "answered an off-topic question"})
+            continue
+        missing = [rx for rx in q.get("expect", []) if not re.search(rx, ans.answer, re.I)]
+        fact_ok = ans.grounded and not missing
+        cite_ok = ans.grounded and _cite_ok(q["cite"], ans.citations) if q.get("cite") else ans.grounded
+        facts += fact_ok
+        cites += cite_ok
+        if not (fact_ok and cite_ok):
+            why = []
+            if not ans.grounded:
+                why.append("refused")
+            if missing:
+                why.append(f"answer lacks {missing}")
+            if not cite_ok:
+                why.append(f"no citation matches /{q.get('cite')}/ (got {[c.locator for c in ans.citations]})")
+            failures.append({"id": q.get("id"), "q": q["q"], "why": "; ".join(why)})
+    ranks = retrieval_ranks(assistant, [q for q in answerable if q.get("cite")])
+    lat = sorted(latencies)
+    return {
+        "questions": len(questions),
+        "facts": f"{facts}/{len(answerable)}", "cites": f"{cites}/{len(answerable)}",
+        "refusals": f"{refused}/{len(refusals)}",
+        **{k: round(v, 3) for k, v in rank_metrics(ranks).items()},
+        "latency_ms_p50": round(statistics.median(lat), 1) if lat else 0.0,
+        "latency_ms_p95": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 1) if lat else 0.0,
+        "failures": failures,
+    }
+
+
+def signal_table(assistant: Assistant, questions: list[dict]) -> list[dict]:
+    """Retrieval quality of each signal alone and of several fusion weights."""
+    cited = [q for q in questions if q.get("cite") and not q.get("ungrounded")]
+    base = assistant.settings
+    rows = []
+    for label, wd, wl in [("dense only", 1.0, 0.0), ("bm25 only", 0.0, 1.0), ("rrf 1:1", 1.0, 1.0),
+                          ("rrf 0.6:1", 0.6, 1.0), ("rrf 0.3:1", 0.3, 1.0), ("rrf 1:0.6", 1.0, 0.6)]:
+        assistant.retriever.settings = replace_settings(base, weight_dense=wd, weight_lexical=wl)
+        rows.append({"signals": label, **{k: round(v, 3) for k, v in
+                                          rank_metrics(retrieval_ranks(assistant, cited)).items()}})
+    assistant.retriever.settings = base
+    return rows
+
+
+def replace_settings(settings: Settings, **changes) -> Settings:
+    return settings.model_copy(update=changes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m assistant.eval")
+    p.add_argument("questions", type=Path)
+    p.add_argument("--store", type=Path)
+    p.add_argument("--signals", action="store_true", help="also compare dense, BM25 and fusion weights")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    settings = Settings(**({"store_dir": args.store} if args.store else {}))
+    assistant = Assistant.open(settings)
+    questions = load_questions(args.questions)
+    result = run(assistant, questions)
+    if args.signals:
+        result["signals"] = signal_table(assistant, questions)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(f"questions {result['questions']}: facts {result['facts']}, cites {result['cites']}, "
+          f"refusals {result['refusals']}")
+    print(f"retrieval: Hit@1 {result['hit@1']:.3f}  Hit@5 {result['hit@5']:.3f}  MRR {result['mrr']:.3f}")
+    print(f"latency: p50 {result['latency_ms_p50']} ms  p95 {result['latency_ms_p95']} ms")
+    for row in result.get("signals", []):
+        print(f"  {row['signals']:<12} Hit@1 {row['hit@1']:.3f}  Hit@5 {row['hit@5']:.3f}  MRR {row['mrr']:.3f}")
+    for f in result["failures"]:
+        print(f"FAIL {f['id']}: {f['q']} — {f['why']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
