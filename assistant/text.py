@@ -75,13 +75,31 @@ def _vi_syllables() -> frozenset[str]:
 def split_sentences(text: str) -> list[str]:
     """Sentence-ish units; list items and numbered clauses stay whole."""
     units: list[str] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if re.match(r"^([-*•]|\d+[.)]|[a-zđ]\))\s+", line):
+    for line in reflow(text):
+        if _ITEM.match(line):
             units.append(line)
             continue
         parts = re.split(r"(?<=[.!?;])\s+(?=[A-ZÀ-Ỹ0-9\"“(])", line)
         units.extend(p.strip() for p in parts if p.strip())
     return units
+
+
+_ITEM = re.compile(r"^([-*•+]|\d+[.)]|[a-zđ]\)|\|)\s*")
+_BLOCK = re.compile(r"^(#{1,6}\s|[-*•+]\s|\d+[.)]\s|[a-zđ]\)\s|\||>)")
+
+
+def reflow(text: str) -> list[str]:
+    """Logical lines: hard-wrapped paragraph lines are joined; list items, clauses and headings stay apart."""
+    out: list[str] = []
+    joinable = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            joinable = False
+            continue
+        if joinable and out and not _BLOCK.match(line):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+        joinable = not line.startswith(("#", "|"))
+    return out
