@@ -169,42 +169,29 @@ def compose(question: str, hits: Sequence[Hit], *, max_units: int = 6, station_h
     return Answer(answer="\n".join(lines), citations=citations, grounded=True, language=lang)
 
 
+def _text(lang: str) -> dict:
+    return _data("answer_text.json")["en" if lang == "en" else "vi"]
+
+
 def _frame_intro(lang: str, hits: Sequence[Hit], numbers: dict[int, int]) -> str:
-    if lang == "en":
-        return "According to the sources in the knowledge base (quoted in Vietnamese where the source is Vietnamese):"
-    return "Theo các nguồn trong kho tài liệu:"
+    return _text(lang)["intro"]
 
 
 def _frame_outro(lang: str, hint_vi: str, hint_en: str) -> str:
-    if lang == "en":
-        return ("This is reference information summarised from the cited sources, not legal advice; check the "
-                f"official text or ask {hint_en}.")
-    return ("Đây là thông tin tham khảo tóm tắt từ các nguồn được trích dẫn, không thay thế tư vấn pháp lý; "
-            f"hãy đối chiếu văn bản chính thức hoặc hỏi {hint_vi}.")
+    return _text(lang)["outro"].format(hint=hint_en if lang == "en" else hint_vi)
 
 
 def refusal(lang: str, hint_vi: str = "", hint_en: str = "") -> Answer:
-    if lang == "en":
-        text = ("I could not find grounds for this question in the intellectual-property sources I hold, so I will "
-                f"not guess. Please ask {hint_en}.")
-    else:
-        text = ("Tôi chưa tìm thấy căn cứ cho câu hỏi này trong kho tài liệu sở hữu trí tuệ nên không trả lời để "
-                f"tránh sai lệch. Bạn có thể hỏi {hint_vi}.")
+    text = _text(lang)["refusal"].format(hint=hint_en if lang == "en" else hint_vi)
     return Answer(answer=text, citations=[], grounded=False, language=lang)
-
-
-_RISK_VI = {"high": "rủi ro cao", "medium": "rủi ro trung bình", "low": "rủi ro thấp"}
-_RISK_EN = {"high": "high risk", "medium": "medium risk", "low": "low risk"}
 
 
 def conflict_lines(answer: Answer, mark: str, conflicts: Sequence, hits: Sequence[Hit | None], lang: str) -> Answer:
     """Add a short pre-check summary for a named mark, each line citing the record it reports."""
     citations = list(answer.citations)
+    words_ = _text(lang)
     lines = [answer.answer.rstrip()] if answer.answer else []
-    if lang == "en":
-        lines.append(f"\nPreliminary search for the mark “{mark}” among the records held:")
-    else:
-        lines.append(f"\nTra cứu sơ bộ nhãn hiệu “{mark}” trong các hồ sơ đang có:")
+    lines.append("\n" + words_["marks_intro"].format(mark=mark))
     cited = 0
     for conflict, hit in zip(conflicts, hits):
         if hit is None:
@@ -214,16 +201,13 @@ def conflict_lines(answer: Answer, mark: str, conflicts: Sequence, hits: Sequenc
         citations.append(Citation(n=n, source_id=c.source_id, title=c.title, kind=c.kind, locator=c.locator,
                                   snippet=_snippet(c.text), url=c.url, score=round(conflict.similarity, 4)))
         classes = ", ".join(str(x) for x in conflict.nice_classes)
-        risk = (_RISK_EN if lang == "en" else _RISK_VI).get(conflict.risk, conflict.risk)
+        risk = words_["risk"].get(conflict.risk, conflict.risk)
         why = "; ".join(conflict.reasons[:2])
-        lines.append(f"- “{conflict.mark}” — {c.locator}, nhóm {classes}, {risk}: {why} [{n}]")
+        lines.append(f"- “{conflict.mark}” — {c.locator}, {words_['classes']} {classes}, {risk}: {why} [{n}]")
         cited += 1
     if not cited:
-        lines.append("- " + ("No similar mark was found among the records held (this is not a full clearance search)."
-                             if lang == "en" else
-                             "Chưa thấy nhãn hiệu tương tự trong các hồ sơ đang có (đây chưa phải tra cứu đầy đủ)."))
-    lines.append("Kết quả chỉ mang tính sơ bộ trên dữ liệu hiện có; hãy tra cứu chính thức tại Cục Sở hữu trí tuệ."
-                 if lang != "en" else "This is a preliminary check on the data held; run an official search at the IP Office.")
+        lines.append("- " + words_["marks_none"])
+    lines.append(words_["marks_outro"])
     grounded = answer.grounded or cited > 0
     return Answer(answer="\n".join(lines).strip(), citations=citations, grounded=grounded, mode=answer.mode,
                   took_ms=answer.took_ms, language=lang)

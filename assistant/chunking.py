@@ -73,8 +73,47 @@ def _split_khoan(body: str) -> list[tuple[str, str]]:
         text = "\n".join(t for _, t in group)
         if intro and i == 0:
             text = f"{intro}\n{text}"
-        out.append((label, text))
+        if len(group) == 1 and len(text) > MAX_CHARS:
+            out.extend(_split_points(label, text))
+        else:
+            out.append((label, text))
     return out
+
+
+_POINT = re.compile(r"^([a-zđ])\)\s+")
+
+
+def _split_points(khoan: str, text: str) -> list[tuple[str, str]]:
+    """A very long khoản splits on its points (a), b) …); each piece keeps the khoản's lead-in."""
+    lead: list[str] = []
+    points: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        m = _POINT.match(line.strip())
+        if m:
+            points.append((m.group(1), [line]))
+        elif points:
+            points[-1][1].append(line)
+        else:
+            lead.append(line)
+    if len(points) < 2:
+        return [(khoan, text)]
+    head = "\n".join(lead).strip()
+    out, cur, size = [], [], 0
+    for p, lines in points:
+        body = "\n".join(lines).strip()
+        if cur and size + len(body) > TARGET_CHARS:
+            out.append(cur)
+            cur, size = [], 0
+        cur.append((p, body))
+        size += len(body)
+    if cur:
+        out.append(cur)
+    pieces = []
+    for group in out:
+        a, b = group[0][0], group[-1][0]
+        label = f"{khoan} điểm {a}" if a == b else f"{khoan} điểm {a}–{b}"
+        pieces.append((label, (head + "\n" if head else "") + "\n".join(t for _, t in group)))
+    return pieces
 
 
 def _windows(body: str) -> list[str]:

@@ -97,7 +97,14 @@ def signal_table(assistant: Assistant, questions: list[dict]) -> list[dict]:
     base = assistant.settings
     rows = []
     for label, wd, wl in [("dense only", 1.0, 0.0), ("bm25 only", 0.0, 1.0), ("rrf 1:1", 1.0, 1.0),
-                          ("rrf 0.6:1", 0.6, 1.0), ("rrf 0.3:1", 0.3, 1.0), ("rrf 1:0.6", 1.0, 0.6)]:
+                          ("rrf 0.6:1", 0.6, 1.0), ("rrf 0.3:1", 0.3, 1.0), ("rrf 0.15:1", 0.15, 1.0),
+                          ("rrf 1:0.6", 1.0, 0.6)]:
+        for prior in (1.0, 1.15, 1.3):
+            assistant.retriever.settings = replace_settings(base, weight_dense=wd, weight_lexical=wl,
+                                                            prior_law=prior, prior_guide_howto=prior)
+            rows.append({"signals": f"{label} prior {prior}", **{k: round(v, 3) for k, v in
+                         rank_metrics(retrieval_ranks(assistant, cited)).items()}})
+        continue
         assistant.retriever.settings = replace_settings(base, weight_dense=wd, weight_lexical=wl)
         rows.append({"signals": label, **{k: round(v, 3) for k, v in
                                           rank_metrics(retrieval_ranks(assistant, cited)).items()}})

@@ -93,11 +93,27 @@ class HybridRetriever:
             vec = self.embedder.embed([query])[0]
             dense = self.vectors.query(vec, n, filters.where())
         lexical = self.lexical.search(query, n, self._mask(filters)) if self.settings.weight_lexical > 0 else []
-        return self.fuse(dense, lexical, k)
+        return self.fuse(dense, lexical, k, question)
 
-    def fuse(self, dense: list[tuple[str, float]], lexical: list[tuple[str, float]], k: int) -> list[Hit]:
-        return rrf_fuse(dense, lexical, self.chunks, k, self.settings.rrf_k, self.settings.weight_dense,
-                        self.settings.weight_lexical)
+    def fuse(self, dense: list[tuple[str, float]], lexical: list[tuple[str, float]], k: int,
+             question: str = "") -> list[Hit]:
+        hits = rrf_fuse(dense, lexical, self.chunks, len(self.chunks), self.settings.rrf_k,
+                        self.settings.weight_dense, self.settings.weight_lexical)
+        prior = kind_prior(question, self.settings)
+        for h in hits:
+            h.score *= prior.get(h.chunk.kind, 1.0)
+        return sorted(hits, key=lambda h: -h.score)[:k]
+
+
+_HOW_TO = re.compile(r"(?<!\w)(lam the nao|lam sao|the nao de|thu tuc|cac buoc|quy trinh|can lam gi|nen lam gi|"
+                     r"how do i|how to|how can i|steps|procedure|o dau|where)(?!\w)")
+
+
+def kind_prior(question: str, settings: Settings) -> dict[str, float]:
+    """Legal questions lean on the law itself; how-to questions on the guides."""
+    if _HOW_TO.search(fold(question)):
+        return {"guide": settings.prior_guide_howto}
+    return {"law": settings.prior_law}
 
 
 def rrf_fuse(dense: list[tuple[str, float]], lexical: list[tuple[str, float]], chunks: dict[str, Chunk], k: int,

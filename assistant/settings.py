@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     weight_dense: float = 0.6
     weight_lexical: float = 1.0
+    prior_law: float = 1.0  # multiplies fused scores of law chunks for legal questions
+    prior_guide_howto: float = 1.0  # ... and of guide chunks for how-to questions
     top_k: int = 6
     candidates: int = 40
 

@@ -37,3 +37,14 @@ def test_pdf_pages_keep_their_page_locator():
     chunks = chunk_source(src)
     assert [c.locator for c in chunks] == ["trang 1", "trang 2"]
     assert [c.page for c in chunks] == [1, 2]
+
+
+def test_a_very_long_clause_splits_on_its_points_and_keeps_its_lead_in():
+    points = "\n".join(f"{c}) " + ("Dấu hiệu mô tả hàng hóa, dịch vụ. " * 12) for c in "abcdefgh")
+    body = "1. Khoản ngắn.\n2. Nhãn hiệu bị coi là không có khả năng phân biệt nếu:\n" + points
+    src = _law([Section(text=body, heading_path=("Điều 74. Khả năng phân biệt của nhãn hiệu",))])
+    chunks = chunk_source(src)
+    locs = [c.locator for c in chunks]
+    assert any(loc.startswith("Điều 74 khoản 2 điểm a") for loc in locs)
+    assert all(len(c.text) < 2000 for c in chunks)
+    assert all("không có khả năng phân biệt nếu:" in c.text for c in chunks if "điểm" in c.locator)
