@@ -8,11 +8,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .glossary import expansions
 from .models import Answer, Citation, Hit
-from .text import _data, detect_language, fold, lexical_terms, split_sentences, stopwords, words
+from .text import _ITEM, _data, detect_language, fold, lexical_terms, split_sentences, stopwords, words
 
 _NUMERIC_Q = re.compile(r"(?<!\w)(bao lau|bao nhieu|khi nao|thoi han|may nam|may thang|ngay nao|luc nao|how long|how much|"
                         r"how many|when|until|deadline|term|time limit)(?!\w)")
@@ -92,26 +92,34 @@ def _units(hits: Sequence[Hit], max_hits: int) -> list[_Unit]:
     return out
 
 
-def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hits: int = 5) -> list[_Unit]:
+def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hits: int = 5,
+                 idf: Callable[[str], float] | None = None) -> list[_Unit]:
+    """Rank the sources' sentences and list items by the question's terms (bigrams weigh more, rare terms
+    more than common ones, a matching heading lends weight to its body) and keep the best few."""
     units = _units(hits, max_hits)
     if not units:
         return []
     query_terms = set(lexical_terms(question + " " + " ".join(expansions(question))))
     unit_terms = [set(lexical_terms(u.text)) for u in units]
-    df = Counter(t for ts in unit_terms for t in ts if t in query_terms)
-    n = len(units)
+    if idf is None:
+        df = Counter(t for ts in unit_terms for t in ts if t in query_terms)
+        n = len(units)
+        idf = lambda t: math.log1p(n / df[t]) if df[t] else 0.0  # noqa: E731
+    weight = {t: idf(t) * (2.0 if "_" in t else 1.0) for t in query_terms}
+    heading_terms = {r: set(lexical_terms(f"{h.chunk.locator} {h.chunk.text.partition(chr(10))[0]}"))
+                     for r, h in enumerate(hits[:max_hits])}
     numeric = bool(_NUMERIC_Q.search(fold(question)))
     for u, ts in zip(units, unit_terms):
-        overlap = ts & query_terms
-        s = sum(math.log1p(n / df[t]) * (1.5 if "_" in t else 1.0) for t in overlap)
+        own = ts & query_terms
+        lent = (heading_terms[u.hit_rank] & query_terms) - own
+        s = sum(weight[t] for t in own) + 0.5 * sum(weight[t] for t in lent)
         if numeric and re.search(r"\d", u.text):
             s *= 1.3
-        s *= 1.0 / (1.0 + 0.25 * u.hit_rank)
-        u.score = s
+        u.score = s / (1.0 + 0.15 * u.hit_rank)
     ranked = sorted((u for u in units if u.score > 0), key=lambda u: -u.score)
     if not ranked:
         ranked = [u for u in units if u.hit_rank == 0][:2]
-    floor = ranked[0].score * 0.25
+    floor = ranked[0].score * 0.35
     chosen: list[_Unit] = []
     per_hit: Counter = Counter()
     for u in ranked:
@@ -121,16 +129,29 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
             continue
         chosen.append(u)
         per_hit[u.hit_rank] += 1
-    # A list introduced by a chosen 'as follows:' line comes with its items.
-    by_hit = {}
+    by_hit: dict[int, list[_Unit]] = {}
     for u in units:
         by_hit.setdefault(u.hit_rank, []).append(u)
-    extra = []
+    extra: list[_Unit] = []
     for u in chosen:
+        siblings = by_hit[u.hit_rank]
+        i = siblings.index(u)
         if u.text.rstrip().endswith(":"):
-            siblings = [x for x in by_hit[u.hit_rank] if x.pos > u.pos][:6]
-            extra.extend(x for x in siblings if x not in chosen and x not in extra)
-    chosen.extend(extra[: max(0, max_units + 4 - len(chosen))])
+            # A list introduced by a chosen 'as follows:' line comes with its items.
+            for x in siblings[i + 1:i + 9]:
+                if not _ITEM.match(x.text):
+                    break
+                extra.append(x)
+        elif _ITEM.match(u.text):
+            # A chosen list item brings its lead-in, so it reads as a whole statement.
+            lead = next((x for x in reversed(siblings[:i]) if not _ITEM.match(x.text)), None)
+            if lead is not None and lead.text.rstrip().endswith(":"):
+                extra.append(lead)
+    seen = {id(u) for u in chosen}
+    for x in extra:
+        if id(x) not in seen and len(chosen) < max_units + 6:
+            chosen.append(x)
+            seen.add(id(x))
     return sorted(chosen, key=lambda u: (u.hit_rank, u.pos))
 
 
@@ -140,12 +161,12 @@ def _snippet(text: str, limit: int = 280) -> str:
 
 
 def compose(question: str, hits: Sequence[Hit], *, max_units: int = 6, station_hint_vi: str = "",
-            station_hint_en: str = "") -> Answer:
+            station_hint_en: str = "", idf: Callable[[str], float] | None = None) -> Answer:
     lang = detect_language(question)
     ground = assess(question, hits)
     if not ground.grounded:
         return refusal(lang, station_hint_vi, station_hint_en)
-    units = select_units(question, hits, max_units=max_units)
+    units = select_units(question, hits, max_units=max_units, idf=idf)
     if not units:
         return refusal(lang, station_hint_vi, station_hint_en)
     numbers: dict[int, int] = {}

@@ -58,7 +58,8 @@ class Assistant:
             base = replace(base, exclude_kinds=("record",))
         hits = self.retriever.retrieve(question, self.settings.top_k, base, history)
         answer = compose(question, hits, max_units=self.settings.max_answer_units,
-                         station_hint_vi=self.settings.station_hint_vi, station_hint_en=self.settings.station_hint_en)
+                         station_hint_vi=self.settings.station_hint_vi, station_hint_en=self.settings.station_hint_en,
+                         idf=self.retriever.lexical.term_idf)
         if self.generator is not None and answer.grounded:
             answer = self.generator.rewrite(question, hits, answer)
         answer = self._with_mark_check(question, answer)

@@ -31,10 +31,10 @@ class Settings(BaseSettings):
 
     # Retrieval: reciprocal rank fusion weights were chosen from the eval (see README, "Retrieval").
     rrf_k: int = 60
-    weight_dense: float = 0.6
+    weight_dense: float = 0.2
     weight_lexical: float = 1.0
-    prior_law: float = 1.0  # multiplies fused scores of law chunks for legal questions
-    prior_guide_howto: float = 1.0  # ... and of guide chunks for how-to questions
+    prior_law: float = 1.15  # multiplies fused scores of law chunks for legal questions
+    prior_guide_howto: float = 1.15  # ... and of guide chunks for how-to questions
     top_k: int = 6
     candidates: int = 40
 
