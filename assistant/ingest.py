@@ -156,10 +156,8 @@ def _under_roots(key: str, roots: Sequence[Path]) -> bool:
 
 def build_mark_index(catalog: Catalog, path: Path) -> None:
     """The trademark index for conflict checks, rebuilt whenever the records change."""
-    try:
-        from .marks import MarkIndex
-    except ImportError:  # TEMP until the marks module lands
-        return
+    from .marks import MarkIndex
+
     if path.exists():
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     MarkIndex.build(catalog.records("trademark")).save(path)

@@ -79,7 +79,7 @@ class Settings(BaseSettings):
 
     @property
     def marks_path(self) -> Path:
-        return self.store_dir / "marks"
+        return self.store_dir / "marks.idx"
 
     @property
     def feedback_path(self) -> Path:
