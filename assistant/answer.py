@@ -149,7 +149,7 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
                 extra.append(lead)
     seen = {id(u) for u in chosen}
     for x in extra:
-        if id(x) not in seen and len(chosen) < max_units + 6:
+        if id(x) not in seen and len(chosen) < max_units + 8:
             chosen.append(x)
             seen.add(id(x))
     return sorted(chosen, key=lambda u: (u.hit_rank, u.pos))

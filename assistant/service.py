@@ -56,13 +56,21 @@ class Assistant:
             # Records answer "is this mark taken?", through the mark check below; they would crowd out
             # the law and guides in ordinary questions.
             base = replace(base, exclude_kinds=("record",))
-        hits = self.retriever.retrieve(question, self.settings.top_k, base, history)
-        answer = compose(question, hits, max_units=self.settings.max_answer_units,
+        names = self._named_marks(question)
+        query = question
+        if names:
+            # Naming a mark means "can I register this?": look for the procedure, not for the name itself.
+            for name in names:
+                query = query.replace(name, " ")
+            query = f"{query} thủ tục đăng ký nhãn hiệu tra cứu nhãn hiệu trước khi nộp đơn"
+        hits = self.retriever.retrieve(query, self.settings.top_k, base, history)
+        answer = compose(query if names else question, hits, max_units=self.settings.max_answer_units,
                          station_hint_vi=self.settings.station_hint_vi, station_hint_en=self.settings.station_hint_en,
                          idf=self.retriever.lexical.term_idf)
         if self.generator is not None and answer.grounded:
             answer = self.generator.rewrite(question, hits, answer)
-        answer = self._with_mark_check(question, answer)
+        if names:
+            answer = self._with_mark_check(question, names[0], answer)
         answer.took_ms = (time.perf_counter() - started) * 1000
         return answer
 
@@ -84,22 +92,23 @@ class Assistant:
             raise BadInput(f"question is longer than {self.settings.max_question_chars} characters")
         return question.strip()
 
-    def _with_mark_check(self, question: str, answer: Answer) -> Answer:
+    def _named_marks(self, question: str) -> list[str]:
         if self.marks is None:
-            return answer
+            return []
         from .marks import find_quoted_marks
+
+        return find_quoted_marks(question)
+
+    def _with_mark_check(self, question: str, name: str, answer: Answer) -> Answer:
         from .nice import suggest_classes
 
-        names = find_quoted_marks(question)
-        if not names:
-            return answer
         classes = [s["class"] for s in suggest_classes(question, limit=2)]
-        conflicts = self.marks.check(names[0], classes or None, limit=3)
+        conflicts = self.marks.check(name, classes or None, limit=3)
         lang = detect_language(question)
         if not answer.grounded:
             answer = Answer(answer="", citations=[], grounded=False, language=lang)
         hits = [self._record_hit(c.record_id) for c in conflicts]
-        return conflict_lines(answer, names[0], conflicts, hits, lang)
+        return conflict_lines(answer, name, conflicts, hits, lang)
 
     def _record_hit(self, record_id: str) -> Hit | None:
         chunk = self._record_chunk.get(record_id)

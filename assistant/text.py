@@ -79,7 +79,7 @@ def split_sentences(text: str) -> list[str]:
         if _ITEM.match(line):
             units.append(line)
             continue
-        parts = re.split(r"(?<=[.!?;])\s+(?=[A-ZÀ-Ỹ0-9\"“(])", line)
+        parts = re.split(r"(?<=[.!?])\s+(?=[A-ZÀ-Ỹ0-9\"“(])", line)
         units.extend(p.strip() for p in parts if p.strip())
     return units
 
