@@ -17,6 +17,8 @@ from .text import _ITEM, _data, detect_language, fold, lexical_terms, split_sent
 _NUMERIC_Q = re.compile(r"(?<!\w)(bao lau|bao nhieu|khi nao|thoi han|may nam|may thang|ngay nao|luc nao|how long|how much|"
                         r"how many|when|until|deadline|term|time limit)(?!\w)")
 _LIST_MARK = re.compile(r"^([-*•]\s+)")
+# A figure with its unit — what "how long / how much" questions are after (a clause number is not one).
+_QUANTITY = re.compile(r"\d+\s*(năm|tháng|ngày|giờ|tuần|%|đồng|triệu|nghìn|lần|years?|months?|days?)\b", re.I)
 _MD = re.compile(r"\*\*|__|`")
 _HEADING_LINE = re.compile(r"^(.*?\bĐiều\s+\d+[a-zđ]?\.|Bước\s+\d+)", re.I)
 
@@ -92,7 +94,7 @@ def _units(hits: Sequence[Hit], max_hits: int) -> list[_Unit]:
     return out
 
 
-def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hits: int = 5,
+def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hits: int = 8,
                  idf: Callable[[str], float] | None = None) -> list[_Unit]:
     """Rank the sources' sentences and list items by the question's terms (bigrams weigh more, rare terms
     more than common ones, a matching heading lends weight to its body) and keep the best few."""
@@ -108,14 +110,25 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
     weight = {t: idf(t) * (2.0 if "_" in t else 1.0) for t in query_terms}
     heading_terms = {r: set(lexical_terms(f"{h.chunk.locator} {h.chunk.text.partition(chr(10))[0]}"))
                      for r, h in enumerate(hits[:max_hits])}
+    # Sources lend weight by how well retrieval ranked them: relative fused score, not rank, since
+    # fused scores are often nearly tied.
+    top = max((h.score for h in hits[:max_hits]), default=0.0) or 1.0
+    rel = [max(h.score, 0.0) / top for h in hits[:max_hits]]
+    rel = [r * r if r > 0 else 1.0 / (1.0 + i) for i, r in enumerate(rel)]
     numeric = bool(_NUMERIC_Q.search(fold(question)))
-    for u, ts in zip(units, unit_terms):
+    lead_terms: set[str] = set()
+    for i, (u, ts) in enumerate(zip(units, unit_terms)):
+        # A list item also borrows the words of the line that introduces it ("2. Thẩm định nội dung:").
+        if i and units[i - 1].hit_rank == u.hit_rank and units[i - 1].text.rstrip().endswith(":"):
+            lead_terms = unit_terms[i - 1]
+        elif not _ITEM.match(u.text) or (i and units[i - 1].hit_rank != u.hit_rank):
+            lead_terms = set()
         own = ts & query_terms
-        lent = (heading_terms[u.hit_rank] & query_terms) - own
+        lent = ((heading_terms[u.hit_rank] | (lead_terms if _ITEM.match(u.text) else set())) & query_terms) - own
         s = sum(weight[t] for t in own) + 0.5 * sum(weight[t] for t in lent)
-        if numeric and re.search(r"\d", u.text):
-            s *= 1.3
-        u.score = s / (1.0 + 0.15 * u.hit_rank)
+        if numeric and _QUANTITY.search(u.text):
+            s *= 1.5
+        u.score = s * rel[u.hit_rank]
     ranked = sorted((u for u in units if u.score > 0), key=lambda u: -u.score)
     if not ranked:
         ranked = [u for u in units if u.hit_rank == 0][:2]

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     weight_lexical: float = 1.0
     prior_law: float = 1.15  # multiplies fused scores of law chunks for legal questions
     prior_guide_howto: float = 1.15  # ... and of guide chunks for how-to questions
-    top_k: int = 6
+    top_k: int = 8
     candidates: int = 40
 
     # Answering
