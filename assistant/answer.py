@@ -18,7 +18,8 @@ _NUMERIC_Q = re.compile(r"(?<!\w)(bao lau|bao nhieu|khi nao|thoi han|may nam|may
                         r"how many|when|until|deadline|term|time limit)(?!\w)")
 _LIST_MARK = re.compile(r"^([-*•]\s+)")
 # A figure with its unit — what "how long / how much" questions are after (a clause number is not one).
-_QUANTITY = re.compile(r"\d+\s*(năm|tháng|ngày|giờ|tuần|%|đồng|triệu|nghìn|lần|years?|months?|days?)\b", re.I)
+_QUANTITY = re.compile(r"\d+\s*(năm|tháng|ngày|giờ|tuần|%|đồng|triệu|nghìn|lần|years?|months?|days?)\b"
+                       r"|\b\d{1,2}/\d{1,2}/\d{4}\b", re.I)
 _MD = re.compile(r"\*\*|__|`")
 _HEADING_LINE = re.compile(r"^(.*?\bĐiều\s+\d+[a-zđ]?\.|Bước\s+\d+)", re.I)
 

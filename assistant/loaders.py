@@ -177,10 +177,24 @@ def _load_pdf(path: Path, sid: str) -> Source:
     sidecar = path.with_suffix(".meta.json")
     if sidecar.exists():
         meta.update(json.loads(sidecar.read_text(encoding="utf-8")))
+    pages = _strip_running_lines(pages)
     sections = [Section(text=t.strip(), locator=f"trang {i}", page=i) for i, t in enumerate(pages, 1) if t.strip()]
     title = meta.get("title") or path.stem
     return Source(source_id=sid, title=title, kind=meta.get("kind") or default_kind(sid), path=str(path),
                   sections=sections, ip_type=meta.get("ip_type"), url=meta.get("source_url"), meta=meta)
+
+
+def _strip_running_lines(pages: list[str]) -> list[str]:
+    """Drop running headers/footers ("<deck> — trang 3"): lines that recur, digits aside, on most pages."""
+    if len(pages) < 3:
+        return pages
+    shape = lambda line: re.sub(r"\d+", "#", line.strip())  # noqa: E731
+    counts: dict[str, int] = {}
+    for page in pages:
+        for key in {shape(line) for line in page.splitlines() if line.strip()}:
+            counts[key] = counts.get(key, 0) + 1
+    running = {k for k, n in counts.items() if n >= 0.6 * len(pages)}
+    return ["\n".join(line for line in page.splitlines() if shape(line) not in running) for page in pages]
 
 
 # --- records -----------------------------------------------------------------------------------

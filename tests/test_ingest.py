@@ -79,3 +79,12 @@ def test_cli_prints_a_json_summary_as_its_last_line(tmp_path):
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert set(summary) == {"added", "updated", "removed", "unchanged", "failed", "chunks", "sources"}
     assert summary["added"] == 1 and len(summary["failed"]) == 1
+
+
+def test_pdf_running_footers_are_not_indexed(tmp_path):
+    from assistant.loaders import _strip_running_lines
+
+    pages = [f"Tiêu đề {i}\nNội dung riêng {i}\nBộ tài liệu — trang {i}" for i in range(1, 5)]
+    cleaned = _strip_running_lines(pages)
+    assert all("— trang" not in p for p in cleaned)
+    assert all(f"Nội dung riêng {i}" in p for i, p in enumerate(cleaned, 1))
