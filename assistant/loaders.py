@@ -193,8 +193,16 @@ def _strip_running_lines(pages: list[str]) -> list[str]:
     for page in pages:
         for key in {shape(line) for line in page.splitlines() if line.strip()}:
             counts[key] = counts.get(key, 0) + 1
+    exact: dict[str, int] = {}
+    for page in pages:
+        for line in {line.strip() for line in page.splitlines() if line.strip()}:
+            exact[line] = exact.get(line, 0) + 1
     running = {k for k, n in counts.items() if n >= 0.6 * len(pages)}
-    return ["\n".join(line for line in page.splitlines() if shape(line) not in running) for page in pages]
+    # A recurring line is running matter when it is the same everywhere or carries its page's number.
+    return ["\n".join(line for line in page.splitlines()
+                      if not (shape(line) in running and (exact[line.strip()] >= 0.6 * len(pages)
+                                                          or re.search(rf"\b{i}\b", line))))
+            if page.strip() else page for i, page in enumerate(pages, 1)]
 
 
 # --- records -----------------------------------------------------------------------------------
