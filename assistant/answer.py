@@ -37,6 +37,18 @@ def _domain_patterns() -> tuple[re.Pattern, ...]:
     return tuple(re.compile(rf"(?<!\w){re.escape(t)}") for t in _data("domain_terms.json")["terms"])
 
 
+@lru_cache(maxsize=1)
+def _object_patterns() -> dict[str, re.Pattern]:
+    objects = {k: v for k, v in _data("domain_terms.json")["objects"].items() if not k.startswith("_")}
+    return {k: re.compile(r"(?<!\w)(" + "|".join(re.escape(t) for t in terms) + r")(?!\w)") for k, terms in objects.items()}
+
+
+def ip_objects(text: str) -> set[str]:
+    """Which IP objects (trademark, patent, design, …) a text speaks of."""
+    folded = fold(text)
+    return {k for k, p in _object_patterns().items() if p.search(folded)}
+
+
 def in_domain(question: str) -> bool:
     folded = fold(question)
     return any(p.search(folded) for p in _domain_patterns())
@@ -117,6 +129,7 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
     rel = [max(h.score, 0.0) / top for h in hits[:max_hits]]
     rel = [r * r if r > 0 else 1.0 / (1.0 + i) for i, r in enumerate(rel)]
     numeric = bool(_NUMERIC_Q.search(fold(question)))
+    asked = ip_objects(question + " " + " ".join(expansions(question)))
     lead_terms: set[str] = set()
     for i, (u, ts) in enumerate(zip(units, unit_terms)):
         # A list item also borrows the words of the line that introduces it ("2. Thẩm định nội dung:").
@@ -129,6 +142,10 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
         s = sum(weight[t] for t in own) + 0.5 * sum(weight[t] for t in lent)
         if numeric and _QUANTITY.search(u.text):
             s *= 1.5
+        if asked:
+            about = ip_objects(u.text)
+            if about and not about & asked:
+                s *= 0.3  # a sentence about designs does not answer a question about trademarks
         u.score = s * rel[u.hit_rank]
     ranked = sorted((u for u in units if u.score > 0), key=lambda u: -u.score)
     if not ranked:

@@ -79,7 +79,8 @@ class HybridRetriever:
         if filters == Filters():
             return None
         if filters not in self._masks:
-            self._masks[filters] = np.array([filters.allows(self.chunks[cid]) for cid in self.lexical.chunk_ids])
+            self._masks[filters] = np.array([cid in self.chunks and filters.allows(self.chunks[cid])
+                                               for cid in self.lexical.chunk_ids])
         return self._masks[filters]
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,

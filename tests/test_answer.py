@@ -64,3 +64,13 @@ def test_english_questions_get_an_english_frame():
     assert ans.answer.startswith("According to the sources")
     refused = compose("Write me a poem about the sea", [_hit("law/a#0", ART93, "Điều 93")])
     assert not refused.grounded and "I could not find" in refused.answer
+
+
+def test_sentences_about_another_ip_object_give_way_to_the_one_asked_about():
+    text = ("Điều 93. Hiệu lực của văn bằng bảo hộ\n"
+            "4. Bằng độc quyền kiểu dáng công nghiệp có hiệu lực đến hết 5 năm kể từ ngày nộp đơn.\n"
+            "6. Giấy chứng nhận đăng ký nhãn hiệu có hiệu lực đến hết 10 năm kể từ ngày nộp đơn.\n"
+            "7. Giấy chứng nhận đăng ký chỉ dẫn địa lý có hiệu lực vô thời hạn kể từ ngày cấp.")
+    ans = compose("Thời hạn bảo hộ nhãn hiệu là bao lâu?", [_hit("law/a#0", text, "Điều 93")])
+    assert "10 năm" in ans.answer
+    assert "kiểu dáng" not in ans.answer and "chỉ dẫn địa lý" not in ans.answer
