@@ -77,3 +77,16 @@ def test_streaming_sends_citations_then_tokens_then_done(http):
         assert r.headers["content-type"].startswith("text/event-stream")
         events = re.findall(r"^event: (\w+)$", r.read().decode(), flags=re.M)
     assert events[0] == "citations" and events[-1] == "done" and "token" in events
+
+
+def test_follow_up_questions_use_the_conversation(http):
+    history = [{"role": "user", "content": "Thời hạn bảo hộ nhãn hiệu là bao lâu?"},
+               {"role": "assistant", "content": "10 năm kể từ ngày nộp đơn [1]"}]
+    body = http.post("/api/chat", json={"question": "Còn kiểu dáng công nghiệp thì sao?", "history": history}).json()
+    assert body["grounded"] and "5 năm" in body["answer"]
+
+
+def test_english_questions_get_an_english_frame_and_vietnamese_sources(http):
+    body = http.post("/api/chat", json={"question": "How long is a trademark registration valid?"}).json()
+    assert body["grounded"] and body["answer"].startswith("According to")
+    assert "10 năm" in body["answer"]
