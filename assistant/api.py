@@ -176,6 +176,14 @@ def create_app(assistant: Assistant) -> FastAPI:
         return JSONResponse({"error": "http_error", "detail": exc.detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception):
+        # A bug, not bad input: say so in JSON, keep details in the server log.
+        import logging
+
+        logging.getLogger("assistant").exception("unhandled error", exc_info=exc)
+        return JSONResponse({"error": "internal_error", "detail": "unexpected server error"}, status_code=500)
+
     app.include_router(router)
     from . import web
 

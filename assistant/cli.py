@@ -46,8 +46,14 @@ def serve_main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from .api import create_app
+    from .errors import StoreMissing
     from .service import Assistant
 
-    app = create_app(Assistant.open(settings))
+    try:
+        assistant = Assistant.open(settings)
+    except StoreMissing as exc:
+        print(f"server.py: {exc.message}", file=sys.stderr)
+        return 2
+    app = create_app(assistant)
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level="info")
     return 0
