@@ -40,7 +40,8 @@ def _domain_patterns() -> tuple[re.Pattern, ...]:
 @lru_cache(maxsize=1)
 def _object_patterns() -> dict[str, re.Pattern]:
     objects = {k: v for k, v in _data("domain_terms.json")["objects"].items() if not k.startswith("_")}
-    return {k: re.compile(r"(?<!\w)(" + "|".join(re.escape(t) for t in terms) + r")(?!\w)") for k, terms in objects.items()}
+    return {k: re.compile(r"(?<!\w)(" + "|".join(re.escape(t) for t in terms) + r")s?(?!\w)")
+            for k, terms in objects.items()}
 
 
 def ip_objects(text: str) -> set[str]:
@@ -130,6 +131,8 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
     rel = [r * r if r > 0 else 1.0 / (1.0 + i) for i, r in enumerate(rel)]
     numeric = bool(_NUMERIC_Q.search(fold(question)))
     asked = ip_objects(question + " " + " ".join(expansions(question)))
+    heading_objects = {r: ip_objects(f"{h.chunk.locator} {h.chunk.text.partition(chr(10))[0]}")
+                       for r, h in enumerate(hits[:max_hits])}
     lead_terms: set[str] = set()
     for i, (u, ts) in enumerate(zip(units, unit_terms)):
         # A list item also borrows the words of the line that introduces it ("2. Thẩm định nội dung:").
@@ -143,7 +146,8 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
         if numeric and _QUANTITY.search(u.text):
             s *= 1.5
         if asked:
-            about = ip_objects(u.text)
+            # A sentence that names no object speaks of its section's ("Thời hạn bảo hộ kiểu dáng…").
+            about = ip_objects(u.text) or heading_objects[u.hit_rank]
             if about and not about & asked:
                 s *= 0.3  # a sentence about designs does not answer a question about trademarks
         u.score = s * rel[u.hit_rank]
