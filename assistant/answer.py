@@ -122,7 +122,7 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
         n = len(units)
         idf = lambda t: math.log1p(n / df[t]) if df[t] else 0.0  # noqa: E731
     weight = {t: idf(t) * (2.0 if "_" in t else 1.0) for t in query_terms}
-    heading_terms = {r: set(lexical_terms(f"{h.chunk.locator} {h.chunk.text.partition(chr(10))[0]}"))
+    heading_terms = {r: set(lexical_terms(f"{h.chunk.title} {h.chunk.locator} {h.chunk.text.partition(chr(10))[0]}"))
                      for r, h in enumerate(hits[:max_hits])}
     # Sources lend weight by how well retrieval ranked them: relative fused score, not rank, since
     # fused scores are often nearly tied.

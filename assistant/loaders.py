@@ -179,9 +179,20 @@ def _load_pdf(path: Path, sid: str) -> Source:
         meta.update(json.loads(sidecar.read_text(encoding="utf-8")))
     pages = _strip_running_lines(pages)
     sections = [Section(text=t.strip(), locator=f"trang {i}", page=i) for i, t in enumerate(pages, 1) if t.strip()]
-    title = meta.get("title") or path.stem
+    title = _deck_title(meta.get("title") or path.stem, meta)
     return Source(source_id=sid, title=title, kind=meta.get("kind") or default_kind(sid), path=str(path),
                   sections=sections, ip_type=meta.get("ip_type"), url=meta.get("source_url"), meta=meta)
+
+
+def _deck_title(title: str, meta: dict[str, Any]) -> str:
+    """A training deck is cited with its place and date: 'Khai thác … (An Giang, 21/04/2023)'."""
+    place = str(meta.get("place") or "")
+    when = str(meta.get("event_date") or "")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", when):
+        y, m, d = when.split("-")
+        when = f"{d}/{m}/{y}"
+    parts = [p for p in (place if place and "không" not in place.lower() else "", when) if p]
+    return f"{title} ({', '.join(parts)})" if parts and not any(p in title for p in parts) else title
 
 
 def _strip_running_lines(pages: list[str]) -> list[str]:

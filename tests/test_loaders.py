@@ -56,3 +56,12 @@ def test_records_without_ids_or_with_duplicate_ids_are_rejected(tmp_path):
     f.write_text('{"mark": "x"}\n', encoding="utf-8")
     with pytest.raises(CorpusFileError, match="no id"):
         load_file(f, tmp_path)
+
+
+def test_training_decks_are_titled_with_their_place_and_date(tmp_path):
+    from assistant.loaders import _deck_title
+
+    meta = {"place": "An Giang", "event_date": "2023-04-21"}
+    assert _deck_title("Khai thác thông tin sáng chế", meta) == "Khai thác thông tin sáng chế (An Giang, 21/04/2023)"
+    assert _deck_title("Trạm IPPlatform", {"place": "Không nêu trong báo cáo", "event_date": "2023"}) == \
+        "Trạm IPPlatform (2023)"
