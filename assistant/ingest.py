@@ -118,10 +118,18 @@ def ingest(settings: Settings, paths: Sequence[Path] | None = None, rebuild: boo
         report.removed += 1
 
     if pending:
-        model = embedder or embedder_factory(settings)
         all_chunks = [c for p in pending for c in p.chunks]
-        vecs = model.embed([c.embed_text() for c in all_chunks], progress=progress)
-        report.embedded = len(all_chunks)
+        texts = [c.embed_text() for c in all_chunks]
+        keys = [hashlib.sha256(f"{settings.embed_model}\0{t}".encode()).hexdigest() for t in texts]
+        cached = catalog.cached_vectors(keys)
+        todo = [i for i, k in enumerate(keys) if k not in cached]
+        if todo:
+            model = embedder or embedder_factory(settings)
+            fresh = model.embed([texts[i] for i in todo], progress=progress)
+            catalog.cache_vectors({keys[i]: v for i, v in zip(todo, fresh)})
+            cached.update({keys[i]: v for i, v in zip(todo, fresh)})
+        vecs = [cached[k] for k in keys]
+        report.embedded = len(todo)
         offset = 0
         for p in pending:
             part = vecs[offset:offset + len(p.chunks)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from array import array
 import threading
 from dataclasses import asdict
 from pathlib import Path
@@ -74,6 +75,7 @@ class Catalog:
         locator TEXT, ip_type TEXT, url TEXT, page INTEGER, text TEXT);
     CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source_id);
     CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT);
+    CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vec BLOB);
     """
 
     def __init__(self, path: Path, readonly: bool = False):
@@ -117,6 +119,21 @@ class Catalog:
                 self._db.execute("DELETE FROM sources WHERE source_id=?", (sid,))
                 self._db.execute("DELETE FROM chunks WHERE source_id=?", (sid,))
         return entry["chunk_ids"]
+
+    def cached_vectors(self, keys: Sequence[str]) -> dict[str, list[float]]:
+        """Vectors already computed for these (model, text) keys: an edit re-embeds only what changed."""
+        out: dict[str, list[float]] = {}
+        for i in range(0, len(keys), 500):
+            part = list(keys[i:i + 500])
+            rows = self._db.execute(f"SELECT key, vec FROM embeddings WHERE key IN ({','.join('?' * len(part))})",
+                                    part).fetchall()
+            out.update({k: array("f", v).tolist() for k, v in rows})
+        return out
+
+    def cache_vectors(self, vectors: dict[str, Sequence[float]]) -> None:
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?,?)",
+                                 [(k, array("f", v).tobytes()) for k, v in vectors.items()])
 
     def set_info(self, key: str, value: str) -> None:
         with self._db:

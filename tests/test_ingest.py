@@ -88,3 +88,29 @@ def test_pdf_running_footers_are_not_indexed(tmp_path):
     cleaned = _strip_running_lines(pages)
     assert all("— trang" not in p for p in cleaned)
     assert all(f"Nội dung riêng số {i + 10}" in p for i, p in enumerate(cleaned, 1))
+
+
+class _Counting:
+    def __init__(self, inner):
+        self.inner, self.texts = inner, 0
+
+    def embed(self, texts, progress=False):
+        self.texts += len(texts)
+        return self.inner.embed(texts, progress)
+
+
+def test_editing_one_record_re_embeds_only_that_record(workdir, embedder):
+    records = workdir.corpus_dir / "records" / "trademarks.sample.jsonl"
+    ingest(workdir, embedder=embedder)
+    records.write_text(records.read_text(encoding="utf-8").replace("PHỞ VIỆT", "PHỞ VIỆT NAM"), encoding="utf-8")
+    counting = _Counting(embedder)
+    report = ingest(workdir, embedder=counting)
+    assert report.updated == 1 and counting.texts == 1 == report.embedded
+    assert "PHỞ VIỆT NAM" in Catalog(workdir.catalog_path).source("records/trademarks.sample/4-2021-00002").title
+
+
+def test_a_rebuild_reuses_vectors_already_computed_with_the_same_model(workdir, embedder):
+    ingest(workdir, embedder=embedder)
+    counting = _Counting(embedder)
+    report = ingest(workdir, rebuild=True, embedder=counting)
+    assert report.rebuilt and report.added >= 3 and counting.texts == 0
