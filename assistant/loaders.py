@@ -34,8 +34,8 @@ def iter_corpus_files(root: Path) -> Iterator[Path]:
 
 
 def _ignored(rel: Path) -> bool:
-    # READMEs describe the corpus; they are not part of it.
-    return any(p.startswith((".", "_")) for p in rel.parts) or rel.name.lower() == "readme.md"
+    # README.md, CROSSCHECK.md …: upper-case names document the corpus; they are not part of it.
+    return any(p.startswith((".", "_")) for p in rel.parts) or (rel.stem.isupper() and rel.suffix.lower() == ".md")
 
 
 def source_id_for(path: Path, root: Path) -> str:

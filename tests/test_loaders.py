@@ -65,3 +65,11 @@ def test_training_decks_are_titled_with_their_place_and_date(tmp_path):
     assert _deck_title("Khai thác thông tin sáng chế", meta) == "Khai thác thông tin sáng chế (An Giang, 21/04/2023)"
     assert _deck_title("Trạm IPPlatform", {"place": "Không nêu trong báo cáo", "event_date": "2023"}) == \
         "Trạm IPPlatform (2023)"
+
+
+def test_upper_case_documentation_files_are_not_corpus(tmp_path):
+    from assistant.loaders import iter_corpus_files
+
+    for name in ("README.md", "CROSSCHECK.md", "guide.md"):
+        (tmp_path / name).write_text("# x\ntext", encoding="utf-8")
+    assert [p.name for p in iter_corpus_files(tmp_path)] == ["guide.md"]
