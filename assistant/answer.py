@@ -51,7 +51,8 @@ def ip_objects(text: str) -> set[str]:
 
 
 def in_domain(question: str) -> bool:
-    folded = fold(question)
+    # Glossary expansions count: "protect my brand" is about nhãn hiệu.
+    folded = fold(f"{question} {' '.join(expansions(question))}")
     return any(p.search(folded) for p in _domain_patterns())
 
 
@@ -69,13 +70,17 @@ def assess(question: str, hits: Sequence[Hit]) -> Grounding:
     ev_words = set(words(evidence))
     q_words = _content_words(question)
     coverage = sum(w in ev_words for w in q_words) / len(q_words) if q_words else 0.0
+    legal_words = _content_words(" ".join(expansions(question)))
+    if legal_words:
+        # An English question is covered through the legal terms it expands to.
+        coverage = max(coverage, sum(w in ev_words for w in legal_words) / len(legal_words))
     toks = words(question)
     bigrams = [f"{a} {b}" for a, b in zip(toks, toks[1:])
                if not (a in stopwords("vi") and b in stopwords("vi"))]
     folded_ev = " ".join(words(evidence))
     bi_cov = sum(b in folded_ev for b in bigrams) / len(bigrams) if bigrams else 0.0
     if domain:
-        grounded = coverage >= 0.2 or bool(expansions(question))
+        grounded = coverage >= 0.3
     else:
         grounded = coverage >= 0.75 and bi_cov >= 0.5
     return Grounding(grounded, domain, coverage, bi_cov)

@@ -74,3 +74,15 @@ def test_sentences_about_another_ip_object_give_way_to_the_one_asked_about():
     ans = compose("Thời hạn bảo hộ nhãn hiệu là bao lâu?", [_hit("law/a#0", text, "Điều 93")])
     assert "10 năm" in ans.answer
     assert "kiểu dáng" not in ans.answer and "chỉ dẫn địa lý" not in ans.answer
+
+
+def test_words_shared_with_other_fields_do_not_make_a_question_about_ip():
+    hits = [_hit("guide/b#0", GUIDE, "Bước 2", kind="guide"), _hit("law/a#0", ART93, "Điều 93")]
+    for q in ("Thủ tục đăng ký kết hôn gồm những gì?", "Làm sao đăng ký xe máy?",
+              "Thuế thu nhập doanh nghiệp là bao nhiêu phần trăm?", "Bảo hộ lao động gồm những gì?",
+              "How do I register a car in Hanoi?"):
+        assert not compose(q, hits).grounded, q
+
+
+def test_english_ip_questions_are_grounded_through_the_glossary():
+    assert compose("How do I protect my brand name?", [_hit("guide/b#0", GUIDE, "Bước 2", kind="guide")]).grounded
