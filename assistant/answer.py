@@ -135,6 +135,7 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
     rel = [max(h.score, 0.0) / top for h in hits[:max_hits]]
     rel = [r * r if r > 0 else 1.0 / (1.0 + i) for i, r in enumerate(rel)]
     numeric = bool(_NUMERIC_Q.search(fold(question)))
+    english = detect_language(question) == "en"
     asked = ip_objects(question + " " + " ".join(expansions(question)))
     heading_objects = {r: ip_objects(f"{h.chunk.locator} {h.chunk.text.partition(chr(10))[0]}")
                        for r, h in enumerate(hits[:max_hits])}
@@ -150,6 +151,8 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
         s = sum(weight[t] for t in own) + 0.5 * sum(weight[t] for t in lent)
         if numeric and _QUANTITY.search(u.text):
             s *= 1.5
+        if english and detect_language(u.text) == "en":
+            s *= 1.3
         if asked:
             # A sentence that names no object speaks of its section's ("Thời hạn bảo hộ kiểu dáng…").
             about = ip_objects(u.text) or heading_objects[u.hit_rank]

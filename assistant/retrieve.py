@@ -14,7 +14,7 @@ from .lexical import LexicalIndex
 from .models import KINDS, Chunk, Hit
 from .settings import Settings
 from .store import VectorStore
-from .text import fold, words
+from .text import detect_language, fold, words
 
 # Follow-up markers: a question with one of these leans on the previous turn.
 _FOLLOW_UP = re.compile(
@@ -74,6 +74,8 @@ class HybridRetriever:
         self.chunks = chunks
         self._order = [chunks[cid] for cid in lexical.chunk_ids if cid in chunks]
         self._masks: dict[Filters, np.ndarray] = {}
+        # English questions lean a little toward the English overview, when it has the answer.
+        self._english = {cid for cid, c in chunks.items() if c.kind != "record" and detect_language(c.text) == "en"}
 
     def _mask(self, filters: Filters) -> np.ndarray | None:
         if filters == Filters():
@@ -101,8 +103,11 @@ class HybridRetriever:
         hits = rrf_fuse(dense, lexical, self.chunks, len(self.chunks), self.settings.rrf_k,
                         self.settings.weight_dense, self.settings.weight_lexical)
         prior = kind_prior(question, self.settings)
+        english = detect_language(question) == "en"
         for h in hits:
             h.score *= prior.get(h.chunk.kind, 1.0)
+            if english and h.chunk.chunk_id in self._english:
+                h.score *= self.settings.prior_same_language
         return sorted(hits, key=lambda h: -h.score)[:k]
 
 

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     weight_lexical: float = 1.0
     prior_law: float = 1.15  # multiplies fused scores of law chunks for legal questions
     prior_guide_howto: float = 1.15  # ... and of guide chunks for how-to questions
+    prior_same_language: float = 1.1  # English questions: English passages first when equally relevant
     top_k: int = 8
     candidates: int = 40
 
