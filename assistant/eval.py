@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 from .retrieve import Filters
-from .service import Assistant
+from .service import CHAT_RECORD_TYPES, Assistant
 from .settings import Settings
 
-CHAT_FILTERS = Filters(exclude_kinds=("record",))
+CHAT_FILTERS = Filters(record_ip_types=CHAT_RECORD_TYPES)
 
 
 def load_questions(path: Path) -> list[dict]:

@@ -18,7 +18,7 @@ from .models import Chunk, Source
 from .settings import Settings
 from .store import Catalog, VectorStore
 
-INDEX_VERSION = "7"  # bump when chunking or the lexical format changes: forces a rebuild
+INDEX_VERSION = "8"  # bump when chunking or the lexical format changes: forces a rebuild
 
 
 @dataclass

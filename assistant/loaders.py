@@ -276,10 +276,8 @@ def record_title(rec: dict[str, Any]) -> str:
 
 
 def record_text(rec: dict[str, Any]) -> str:
-    lines = []
-    if rec.get("sample"):
-        lines.append("[Dữ liệu mẫu — không phải hồ sơ thật]")
-    lines.append(f"{record_title(rec)} — số đơn/số hồ sơ {rec.get('id')}")
+    """One readable statement per record: it is quoted whole when cited."""
+    fields = []
     for key, label in _RECORD_LABELS.items():
         val = rec.get(key)
         if val in (None, "", []):
@@ -288,8 +286,9 @@ def record_text(rec: dict[str, Any]) -> str:
             val = STATUS_VI.get(str(val), val)
         elif isinstance(val, list):
             val = ", ".join(str(v) for v in val)
-        lines.append(f"{label}: {val}")
-    return "\n".join(lines)
+        fields.append(f"{label}: {val}")
+    sample = "[Dữ liệu mẫu — không phải hồ sơ thật] " if rec.get("sample") else ""
+    return f"{sample}{record_title(rec)} (số {rec.get('id')}): " + "; ".join(fields) + "."
 
 
 def record_source(rec: dict[str, Any], sid: str, path: str) -> Source:

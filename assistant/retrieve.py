@@ -27,6 +27,7 @@ class Filters:
     kinds: tuple[str, ...] | None = None
     ip_types: tuple[str, ...] | None = None
     exclude_kinds: tuple[str, ...] = ()
+    record_ip_types: tuple[str, ...] | None = None  # records allowed only of these types (None: any)
 
     def where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
@@ -34,6 +35,8 @@ class Filters:
             clauses.append({"kind": {"$in": list(self.kinds)}})
         if self.exclude_kinds:
             clauses.append({"kind": {"$nin": list(self.exclude_kinds)}})
+        if self.record_ip_types is not None:
+            clauses.append({"$or": [{"kind": {"$ne": "record"}}, {"ip_type": {"$in": list(self.record_ip_types)}}]})
         if self.ip_types:
             clauses.append({"ip_type": {"$in": list(self.ip_types)}})
         if not clauses:
@@ -46,6 +49,8 @@ class Filters:
         if chunk.kind in self.exclude_kinds:
             return False
         if self.ip_types and chunk.ip_type not in self.ip_types:
+            return False
+        if self.record_ip_types is not None and chunk.kind == "record" and chunk.ip_type not in self.record_ip_types:
             return False
         return True
 

@@ -17,6 +17,9 @@ from .store import Catalog, VectorStore
 from .text import detect_language
 
 
+CHAT_RECORD_TYPES = ("gi",)
+
+
 class Assistant:
     def __init__(self, settings: Settings, embedder: Embedder, vectors: VectorStore, catalog: Catalog,
                  lexical: LexicalIndex, marks: Any | None = None, generator: Any | None = None):
@@ -53,9 +56,10 @@ class Assistant:
         history = list(history or [])[-self.settings.max_history_turns:]
         base = filters or Filters()
         if not base.kinds:
-            # Records answer "is this mark taken?", through the mark check below; they would crowd out
-            # the law and guides in ordinary questions.
-            base = replace(base, exclude_kinds=("record",))
+            # The real GI register answers questions like "is Bưởi Đoan Hùng a GI?"; trademark, patent and
+            # design records answer "is this mark taken?" through the mark check below — in ordinary
+            # questions they would crowd out the law and the guides.
+            base = replace(base, record_ip_types=CHAT_RECORD_TYPES)
         names = self._named_marks(question)
         query = question
         if names:

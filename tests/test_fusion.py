@@ -34,3 +34,12 @@ def test_follow_up_questions_borrow_the_previous_turn():
     assert "nhãn hiệu" in contextualize("what about designs?", history)
     long_q = "Điều kiện bảo hộ sáng chế gồm những tiêu chí nào theo luật hiện hành của Việt Nam?"
     assert contextualize(long_q, history) == long_q
+
+
+def test_chat_filters_admit_only_the_named_record_types():
+    f = Filters(record_ip_types=("gi",))
+    gi = Chunk(chunk_id="g", source_id="g", text="", title="", kind="record", locator="", ip_type="gi")
+    tm = Chunk(chunk_id="t", source_id="t", text="", title="", kind="record", locator="", ip_type="trademark")
+    law = Chunk(chunk_id="l", source_id="l", text="", title="", kind="law", locator="", ip_type="trademark")
+    assert f.allows(gi) and f.allows(law) and not f.allows(tm)
+    assert f.where() == {"$or": [{"kind": {"$ne": "record"}}, {"ip_type": {"$in": ["gi"]}}]}

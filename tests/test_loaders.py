@@ -39,7 +39,7 @@ def test_csv_and_jsonl_records_become_one_source_each(tmp_path):
     [rec] = load_file(csv_file, tmp_path)
     assert rec.kind == "record" and rec.source_id == "records/tm/4-2024-00001"
     assert rec.meta["record"]["nice_classes"] == [30, 43]
-    assert "Nhóm Nice: 30, 43" in rec.sections[0].text and rec.sections[0].locator == "Số đơn 4-2024-00001"
+    assert "Nhóm Nice: 30, 43;" in rec.sections[0].text and rec.sections[0].locator == "Số đơn 4-2024-00001"
     jsonl = tmp_path / "records" / "gi.jsonl"
     jsonl.write_text(json.dumps({"id": "00001", "ip_type": "gi", "name": "Phú Quốc", "product": "nước mắm",
                                  "registration_number": "00001", "sample": False}, ensure_ascii=False) + "\n",
