@@ -140,12 +140,13 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
     heading_objects = {r: ip_objects(f"{h.chunk.locator} {h.chunk.text.partition(chr(10))[0]}")
                        for r, h in enumerate(hits[:max_hits])}
     lead_terms: set[str] = set()
+    lead_text = ""
     for i, (u, ts) in enumerate(zip(units, unit_terms)):
         # A list item also borrows the words of the line that introduces it ("2. Thẩm định nội dung:").
         if i and units[i - 1].hit_rank == u.hit_rank and units[i - 1].text.rstrip().endswith(":"):
-            lead_terms = unit_terms[i - 1]
+            lead_terms, lead_text = unit_terms[i - 1], units[i - 1].text
         elif not _ITEM.match(u.text) or (i and units[i - 1].hit_rank != u.hit_rank):
-            lead_terms = set()
+            lead_terms, lead_text = set(), ""
         own = ts & query_terms
         lent = ((heading_terms[u.hit_rank] | (lead_terms if _ITEM.match(u.text) else set())) & query_terms) - own
         s = sum(weight[t] for t in own) + 0.5 * sum(weight[t] for t in lent)
@@ -155,7 +156,8 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
             s *= 1.3
         if asked:
             # A sentence that names no object speaks of its section's ("Thời hạn bảo hộ kiểu dáng…").
-            about = ip_objects(u.text) or heading_objects[u.hit_rank]
+            about = (ip_objects(u.text) or (ip_objects(lead_text) if _ITEM.match(u.text) else set())
+                     or heading_objects[u.hit_rank])
             if about and not about & asked:
                 s *= 0.3  # a sentence about designs does not answer a question about trademarks
         u.score = s * rel[u.hit_rank]
@@ -195,7 +197,11 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
         if id(x) not in seen and len(chosen) < max_units + 8:
             chosen.append(x)
             seen.add(id(x))
-    return sorted(chosen, key=lambda u: (u.hit_rank, u.pos))
+    # Sources in order of their best passage, passages in reading order within a source.
+    best: dict[int, float] = {}
+    for u in chosen:
+        best[u.hit_rank] = max(best.get(u.hit_rank, 0.0), u.score)
+    return sorted(chosen, key=lambda u: (-best[u.hit_rank], u.hit_rank, u.pos))
 
 
 def _snippet(text: str, limit: int = 280) -> str:
