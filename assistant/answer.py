@@ -17,6 +17,7 @@ from .text import _ITEM, _data, detect_language, fold, lexical_terms, split_sent
 _NUMERIC_Q = re.compile(r"(?<!\w)(bao lau|bao nhieu|khi nao|thoi han|may nam|may thang|ngay nao|luc nao|how long|how much|"
                         r"how many|when|until|deadline|term|time limit)(?!\w)")
 _LIST_MARK = re.compile(r"^([-*•]\s+)")
+_POINT = re.compile(r"^([-*•+]|[a-zđ]\d?\))\s*")  # a point or bullet, below a numbered clause
 # A figure with its unit — what "how long / how much" questions are after (a clause number is not one).
 _QUANTITY = re.compile(r"\d+\s*(năm|tháng|ngày|giờ|tuần|%|đồng|triệu|nghìn|lần|years?|months?|days?)\b"
                        r"|\b\d{1,2}/\d{1,2}/\d{4}\b", re.I)
@@ -134,6 +135,11 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
     top = max((h.score for h in hits[:max_hits]), default=0.0) or 1.0
     rel = [max(h.score, 0.0) / top for h in hits[:max_hits]]
     rel = [r * r if r > 0 else 1.0 / (1.0 + i) for i, r in enumerate(rel)]
+    # Boilerplate (the same opening in several sources, e.g. a deck's disclaimer) says little.
+    opening = lambda t: " ".join(words(t))[:40]  # noqa: E731
+    sources_with: dict[str, set[int]] = {}
+    for u in units:
+        sources_with.setdefault(opening(u.text), set()).add(u.hit_rank)
     numeric = bool(_NUMERIC_Q.search(fold(question)))
     english = detect_language(question) == "en"
     asked = ip_objects(question + " " + " ".join(expansions(question)))
@@ -152,6 +158,8 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
         s = sum(weight[t] for t in own) + 0.5 * sum(weight[t] for t in lent)
         if numeric and _QUANTITY.search(u.text):
             s *= 1.5
+        if len(sources_with[opening(u.text)]) > 1:
+            s *= 0.3
         if english and detect_language(u.text) == "en":
             s *= 1.3
         if asked:
@@ -188,8 +196,11 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
                     break
                 extra.append(x)
         elif _ITEM.match(u.text):
-            # A chosen list item brings its lead-in, so it reads as a whole statement.
-            lead = next((x for x in reversed(siblings[:i]) if not _ITEM.match(x.text)), None)
+            # A chosen list item brings its lead-in, so it reads as a whole statement. The lead-in may be
+            # a numbered clause itself ("3. … trong các trường hợp sau:" over points a), b)).
+            level = _POINT.match(u.text) is not None
+            lead = next((x for x in reversed(siblings[:i])
+                         if not _ITEM.match(x.text) or (level and not _POINT.match(x.text))), None)
             if lead is not None and lead.text.rstrip().endswith(":"):
                 extra.append(lead)
     seen = {id(u) for u in chosen}

@@ -86,3 +86,14 @@ def test_words_shared_with_other_fields_do_not_make_a_question_about_ip():
 
 def test_english_ip_questions_are_grounded_through_the_glossary():
     assert compose("How do I protect my brand name?", [_hit("guide/b#0", GUIDE, "Bước 2", kind="guide")]).grounded
+
+
+def test_a_chosen_point_brings_the_numbered_clause_that_introduces_it():
+    text = ("Điều 60. Tính mới của sáng chế\n"
+            "3. Sáng chế không bị coi là mất tính mới nếu đơn được nộp trong thời hạn 12 tháng kể từ ngày công bố, "
+            "trong các trường hợp sau:\n"
+            "a) sáng chế bị người khác công bố khi chưa được phép;\n"
+            "b) sáng chế do chính người có quyền đăng ký công bố tại hội thảo khoa học.")
+    ans = compose("Tôi đã trình bày sáng chế tại hội thảo khoa học thì còn đăng ký được không?",
+                  [_hit("law/x#0", text, "Điều 60 khoản 3")])
+    assert "12 tháng" in ans.answer and "hội thảo khoa học" in ans.answer
