@@ -6,7 +6,7 @@ import time
 from dataclasses import replace
 from typing import Any, Iterator, Sequence
 
-from .answer import compose, conflict_lines, refusal
+from .answer import compose, conflict_lines
 from .embeddings import Embedder, make_embedder
 from .errors import BadInput, NotFound, StoreMissing
 from .lexical import LexicalIndex
@@ -14,7 +14,7 @@ from .models import Answer, Citation, Hit
 from .retrieve import Filters, HybridRetriever
 from .settings import Settings
 from .store import Catalog, VectorStore
-from .text import detect_language
+from .text import _data, detect_language
 
 
 CHAT_RECORD_TYPES = ("gi",)
@@ -66,7 +66,7 @@ class Assistant:
             # Naming a mark means "can I register this?": look for the procedure, not for the name itself.
             for name in names:
                 query = query.replace(name, " ")
-            query = f"{query} thủ tục đăng ký nhãn hiệu tra cứu nhãn hiệu trước khi nộp đơn"
+            query = f"{query} {_data('glossary.json')['named_mark_query']}"
         hits = self.retriever.retrieve(query, self.settings.top_k, base, history)
         answer = compose(query if names else question, hits, max_units=self.settings.max_answer_units,
                          station_hint_vi=self.settings.station_hint_vi, station_hint_en=self.settings.station_hint_en,

@@ -1,7 +1,6 @@
 """Generative mode is opt-in and guarded. The hosted LLM cannot run here, so a fake that speaks the
 OpenAI chat-completions protocol over real HTTP stands in for it."""
 
-import re
 import socket
 import threading
 import time
