@@ -18,6 +18,7 @@ from .text import _data, detect_language
 
 
 CHAT_RECORD_TYPES = ("gi",)
+RECORD_TYPES = ("trademark", "patent", "utility_solution", "design", "gi")
 
 
 class Assistant:
@@ -177,11 +178,16 @@ class Assistant:
 
     def records_search(self, q: str = "", kind: str | None = None, classes: list[int] | None = None,
                        status: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        if kind not in (None, "", "trademark"):
-            hits = self.retriever.retrieve(q or kind, limit, Filters(kinds=("record",), ip_types=(kind,))) \
-                if q else []
-            return [self.catalog.source(h.chunk.source_id).meta["record"] for h in hits]
-        return self._need_marks().search(q, classes, status, limit)
+        if kind not in (None, "", *RECORD_TYPES):
+            raise BadInput(f"unknown record kind {kind!r}; use one of {', '.join(RECORD_TYPES)}")
+        if kind in (None, "", "trademark"):
+            return self._need_marks().search(q, classes, status, limit)
+        if q:
+            hits = self.retriever.retrieve(q, limit, Filters(kinds=("record",), ip_types=(kind,)))
+            found = [self.catalog.source(h.chunk.source_id).meta["record"] for h in hits]
+        else:
+            found = list(self.catalog.records(kind))
+        return [r for r in found if not status or r.get("status") == status][:limit]
 
     def record(self, record_id: str) -> dict[str, Any]:
         if self.marks is not None:

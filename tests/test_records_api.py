@@ -46,3 +46,17 @@ def test_chat_about_a_named_mark_adds_the_procedure_and_cites_the_closest_record
     assert records and records[0]["source_id"].endswith("4-2021-00002")
     assert any(c["kind"] != "record" for c in body["citations"])  # the procedure, from the guides
     assert f"[{records[0]['n']}]" in body["answer"] and "PHỞ VIỆT" in body["answer"]
+
+
+def test_other_record_kinds_can_be_listed_and_unknown_kinds_are_rejected(http):
+    assert http.get("/api/records/search", params={"kind": "poems"}).status_code == 422
+    gis = http.get("/api/records/search", params={"kind": "gi"}).json()["results"]
+    assert [(r["id"], r["product"]) for r in gis] == [("00001", "nước mắm")]
+    assert http.get("/api/records/search", params={"kind": "gi", "q": "nước mắm Phú Quốc"}).json()["results"][0]["id"] \
+        == "00001"
+
+
+def test_chat_cites_the_gi_register(http):
+    body = http.post("/api/chat", json={"question": "Chỉ dẫn địa lý Phú Quốc dùng cho sản phẩm gì?"}).json()
+    assert body["grounded"] and "nước mắm" in body["answer"]
+    assert any(c["kind"] == "record" and c["source_id"].endswith("/00001") for c in body["citations"])
