@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable, Sequence
 
@@ -268,12 +268,13 @@ def refusal(lang: str, hint_vi: str = "", hint_en: str = "") -> Answer:
 
 
 def conflict_lines(answer: Answer, mark: str, conflicts: Sequence, hits: Sequence[Hit | None], lang: str) -> Answer:
-    """Add a short pre-check summary for a named mark, each line citing the record it reports."""
-    citations = list(answer.citations)
+    """Put a short pre-check of a named mark before the procedure, each line citing the record it reports.
+
+    "Is my name taken?" is what the founder asked first, so the records lead and the procedure's
+    citations are renumbered after them."""
     words_ = _text(lang)
-    lines = [answer.answer.rstrip()] if answer.answer else []
-    lines.append("\n" + words_["marks_intro"].format(mark=mark))
-    cited = 0
+    lines = [words_["marks_intro"].format(mark=mark)]
+    citations: list[Citation] = []
     for conflict, hit in zip(conflicts, hits):
         if hit is None:
             continue
@@ -284,11 +285,16 @@ def conflict_lines(answer: Answer, mark: str, conflicts: Sequence, hits: Sequenc
         classes = ", ".join(str(x) for x in conflict.nice_classes)
         risk = words_["risk"].get(conflict.risk, conflict.risk)
         why = "; ".join(conflict.reasons[:2])
-        lines.append(f"- “{conflict.mark}” — {c.locator}, {words_['classes']} {classes}, {risk}: {why} [{n}]")
-        cited += 1
+        sample = f" ({words_['sample']})" if c.text.startswith("[") else ""
+        lines.append(f"- “{conflict.mark}”{sample} — {c.locator}, {words_['classes']} {classes}, {risk}: {why} [{n}]")
+    cited = len(citations)
     if not cited:
         lines.append("- " + words_["marks_none"])
     lines.append(words_["marks_outro"])
+    if answer.answer:
+        shifted = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + cited}]", answer.answer)
+        lines += ["", shifted.rstrip()]
+        citations += [replace(c, n=c.n + cited) for c in answer.citations]
     grounded = answer.grounded or cited > 0
     return Answer(answer="\n".join(lines).strip(), citations=citations, grounded=grounded, mode=answer.mode,
                   took_ms=answer.took_ms, language=lang)

@@ -97,3 +97,27 @@ def test_a_chosen_point_brings_the_numbered_clause_that_introduces_it():
     ans = compose("Tôi đã trình bày sáng chế tại hội thảo khoa học thì còn đăng ký được không?",
                   [_hit("law/x#0", text, "Điều 60 khoản 3")])
     assert "12 tháng" in ans.answer and "hội thảo khoa học" in ans.answer
+
+
+def test_a_mark_pre_check_leads_and_the_procedure_keeps_consistent_numbers():
+    from dataclasses import dataclass
+
+    from assistant.answer import conflict_lines
+
+    @dataclass
+    class C:
+        mark: str
+        nice_classes: list
+        risk: str
+        reasons: list
+        similarity: float
+
+    procedure = compose("Đơn đăng ký nhãn hiệu gồm những tài liệu gì?", [_hit("guide/b#0", GUIDE, "Bước 2", kind="guide")])
+    record = _hit("records/tm/4-2021-00002#0", "[Dữ liệu mẫu — không phải hồ sơ thật] Nhãn hiệu “PHỞ VIỆT” (số 4-2021-00002)",
+                  "Số đơn 4-2021-00002", kind="record")
+    ans = conflict_lines(procedure, "Pho Viet", [C("PHỞ VIỆT", [43], "high", ["Trùng khi bỏ dấu"], 0.97)], [record], "vi")
+    assert ans.answer.index("PHỞ VIỆT") < ans.answer.index("tờ khai")
+    assert "dữ liệu mẫu" in ans.answer
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", ans.answer)}
+    assert markers == {c.n for c in ans.citations} == {1, 2}
+    assert ans.citations[0].kind == "record" and ans.citations[1].kind == "guide"
