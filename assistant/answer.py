@@ -195,7 +195,11 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
                 if not _ITEM.match(x.text):
                     break
                 extra.append(x)
-        elif _ITEM.match(u.text):
+        elif numeric and not _QUANTITY.search(u.text) and i + 1 < len(siblings) \
+                and _QUANTITY.search(siblings[i + 1].text) and not _ITEM.match(siblings[i + 1].text):
+            # "How long?" answered by the next sentence: "… trước khi hết thời hạn." + "Việt Nam: 31 tháng."
+            extra.append(siblings[i + 1])
+        if _ITEM.match(u.text):
             # A chosen list item brings its lead-in, so it reads as a whole statement. The lead-in may be
             # a numbered clause itself ("3. … trong các trường hợp sau:" over points a), b)).
             level = _POINT.match(u.text) is not None

@@ -121,3 +121,12 @@ def test_a_mark_pre_check_leads_and_the_procedure_keeps_consistent_numbers():
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", ans.answer)}
     assert markers == {c.n for c in ans.citations} == {1, 2}
     assert ans.citations[0].kind == "record" and ans.citations[1].kind == "guide"
+
+
+def test_a_how_long_question_gets_the_sentence_that_carries_the_figure():
+    text = ("Vào giai đoạn quốc gia\n"
+            "Người nộp đơn phải đưa đơn PCT vào giai đoạn quốc gia tại Việt Nam trước khi hết thời hạn. "
+            "Theo Hiệp ước, mức chung là 30 tháng; Việt Nam áp dụng 31 tháng.")
+    ans = compose("Đơn PCT vào giai đoạn quốc gia Việt Nam trong thời hạn nào?",
+                  [_hit("guide/pct#0", text, "Vào giai đoạn quốc gia", kind="guide")])
+    assert "31 tháng" in ans.answer
