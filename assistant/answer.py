@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable, Sequence
 
-from .glossary import expansions
+from .glossary import expansions, ip_objects
 from .models import Answer, Citation, Hit
 from .text import _ITEM, _data, detect_language, fold, lexical_terms, split_sentences, stopwords, words
 
@@ -36,19 +36,6 @@ class Grounding:
 @lru_cache(maxsize=1)
 def _domain_patterns() -> tuple[re.Pattern, ...]:
     return tuple(re.compile(rf"(?<!\w){re.escape(t)}") for t in _data("domain_terms.json")["terms"])
-
-
-@lru_cache(maxsize=1)
-def _object_patterns() -> dict[str, re.Pattern]:
-    objects = {k: v for k, v in _data("domain_terms.json")["objects"].items() if not k.startswith("_")}
-    return {k: re.compile(r"(?<!\w)(" + "|".join(re.escape(t) for t in terms) + r")s?(?!\w)")
-            for k, terms in objects.items()}
-
-
-def ip_objects(text: str) -> set[str]:
-    """Which IP objects (trademark, patent, design, …) a text speaks of."""
-    folded = fold(text)
-    return {k for k, p in _object_patterns().items() if p.search(folded)}
 
 
 def in_domain(question: str) -> bool:

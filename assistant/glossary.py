@@ -36,3 +36,24 @@ def expansions(question: str) -> list[str]:
 def expand(question: str) -> str:
     extra = expansions(question)
     return f"{question} {' '.join(extra)}" if extra else question
+
+
+@lru_cache(maxsize=1)
+def _object_patterns() -> dict[str, re.Pattern]:
+    objects = {k: v for k, v in _data("domain_terms.json")["objects"].items() if not k.startswith("_")}
+    return {k: re.compile(r"(?<!\w)(" + "|".join(re.escape(t) for t in terms) + r")s?(?!\w)")
+            for k, terms in objects.items()}
+
+
+def ip_objects(text: str) -> set[str]:
+    """Which IP objects (trademark, patent, design, …) a text speaks of."""
+    folded = fold(text)
+    return {k for k, p in _object_patterns().items() if p.search(folded)}
+
+
+def strip_objects(text: str) -> str:
+    """The text, folded, without the IP objects it names ("thoi han bao ho ___ la bao lau")."""
+    folded = fold(text)
+    for p in _object_patterns().values():
+        folded = p.sub(" ", folded)
+    return " ".join(folded.split())

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .embeddings import Embedder
-from .glossary import expand
+from .glossary import expand, ip_objects, strip_objects
 from .lexical import LexicalIndex
 from .models import KINDS, Chunk, Hit
 from .settings import Settings
@@ -64,8 +64,12 @@ def contextualize(question: str, history: Sequence[dict[str, str]] | None) -> st
         return question
     folded = fold(question)
     if len(words(question)) <= 6 or _FOLLOW_UP.search(folded):
+        before = previous[-1]
+        if ip_objects(question) - ip_objects(before):
+            # "What about designs?" after a trademark question: keep the question, swap the object.
+            before = strip_objects(before)
         # The new question goes twice so its own terms still lead the ranking.
-        return f"{question} {previous[-1]} {question}"
+        return f"{question} {before} {question}"
     return question
 
 

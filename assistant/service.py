@@ -11,7 +11,7 @@ from .embeddings import Embedder, make_embedder
 from .errors import BadInput, NotFound, StoreMissing
 from .lexical import LexicalIndex
 from .models import Answer, Citation, Hit
-from .retrieve import Filters, HybridRetriever
+from .retrieve import Filters, HybridRetriever, contextualize
 from .settings import Settings
 from .store import Catalog, VectorStore
 from .text import _data, detect_language
@@ -62,14 +62,14 @@ class Assistant:
             # questions they would crowd out the law and the guides.
             base = replace(base, record_ip_types=CHAT_RECORD_TYPES)
         names = self._named_marks(question)
-        query = question
+        query = contextualize(question, history)
         if names:
             # Naming a mark means "can I register this?": look for the procedure, not for the name itself.
             for name in names:
                 query = query.replace(name, " ")
             query = f"{query} {_data('glossary.json')['named_mark_query']}"
-        hits = self.retriever.retrieve(query, self.settings.top_k, base, history)
-        answer = compose(query if names else question, hits, max_units=self.settings.max_answer_units,
+        hits = self.retriever.retrieve(query, self.settings.top_k, base)
+        answer = compose(query, hits, max_units=self.settings.max_answer_units,
                          station_hint_vi=self.settings.station_hint_vi, station_hint_en=self.settings.station_hint_en,
                          idf=self.retriever.lexical.term_idf)
         if self.generator is not None and answer.grounded:

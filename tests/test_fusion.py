@@ -1,5 +1,6 @@
 from assistant.models import Chunk
 from assistant.retrieve import Filters, contextualize, rrf_fuse
+from assistant.text import fold
 
 
 def _chunks(*ids):
@@ -30,8 +31,9 @@ def test_filters_translate_to_a_chroma_where_clause():
 def test_follow_up_questions_borrow_the_previous_turn():
     history = [{"role": "user", "content": "Thời hạn bảo hộ nhãn hiệu là bao lâu?"},
                {"role": "assistant", "content": "10 năm"}]
-    assert "nhãn hiệu" in contextualize("Còn kiểu dáng thì sao?", history)
-    assert "nhãn hiệu" in contextualize("what about designs?", history)
+    assert "thoi han bao ho" in fold(contextualize("Còn kiểu dáng thì sao?", history))
+    assert "thoi han bao ho" in fold(contextualize("what about designs?", history))
+    assert "nhãn hiệu" in contextualize("Thủ tục đó mất bao lâu?", history)
     long_q = "Điều kiện bảo hộ sáng chế gồm những tiêu chí nào theo luật hiện hành của Việt Nam?"
     assert contextualize(long_q, history) == long_q
 
@@ -43,3 +45,9 @@ def test_chat_filters_admit_only_the_named_record_types():
     law = Chunk(chunk_id="l", source_id="l", text="", title="", kind="law", locator="", ip_type="trademark")
     assert f.allows(gi) and f.allows(law) and not f.allows(tm)
     assert f.where() == {"$or": [{"kind": {"$ne": "record"}}, {"ip_type": {"$in": ["gi"]}}]}
+
+
+def test_a_follow_up_about_another_ip_object_swaps_the_object_and_keeps_the_question():
+    history = [{"role": "user", "content": "How long is a trademark protected in Vietnam?"}]
+    q = contextualize("What about industrial designs?", history)
+    assert "how long" in q.lower() and "trademark" not in q.lower() and "industrial designs" in q
