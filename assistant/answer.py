@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable, Sequence
 
-from .glossary import expansions, ip_objects
+from .glossary import definition_subject, expansions, ip_objects
 from .models import Answer, Citation, Hit
 from .text import _ITEM, _data, detect_language, fold, lexical_terms, split_sentences, stopwords, words
 
@@ -80,6 +80,7 @@ class _Unit:
     pos: int
     text: str
     score: float = 0.0
+    relevance: float = 0.0
 
 
 def _clean(unit: str) -> str:
@@ -122,12 +123,18 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
     top = max((h.score for h in hits[:max_hits]), default=0.0) or 1.0
     rel = [max(h.score, 0.0) / top for h in hits[:max_hits]]
     rel = [r * r if r > 0 else 1.0 / (1.0 + i) for i, r in enumerate(rel)]
-    # Boilerplate (the same opening in several sources, e.g. a deck's disclaimer) says little.
+    # Boilerplate (the same opening in three or more sources, e.g. a deck's disclaimer) says little.
     opening = lambda t: " ".join(words(t))[:40]  # noqa: E731
     sources_with: dict[str, set[int]] = {}
     for u in units:
         sources_with.setdefault(opening(u.text), set()).add(u.hit_rank)
     numeric = bool(_NUMERIC_Q.search(fold(question)))
+    subject = definition_subject(question)
+    # A definition names its subject first: "12. Sáng chế (…) là giải pháp …", "A trademark is …".
+    # An English subject also matches its Vietnamese legal term ("geographical indication" → "chỉ dẫn địa lý").
+    names = "|".join(re.escape(n) for n in [subject, *map(fold, expansions(subject))]) if subject else ""
+    defines = re.compile(rf"^(\d+\.\s*|[-•*]\s*)?(a |an |the )?({names})s?(?!\w)[^.;:]{{0,60}}"
+                         rf"(?<!\w)(la|is|are|means)(?!\w)") if subject else None
     english = detect_language(question) == "en"
     asked = ip_objects(question + " " + " ".join(expansions(question)))
     heading_objects = {r: ip_objects(f"{h.chunk.locator} {h.chunk.text.partition(chr(10))[0]}")
@@ -145,26 +152,33 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
         s = sum(weight[t] for t in own) + 0.5 * sum(weight[t] for t in lent)
         if numeric and _QUANTITY.search(u.text):
             s *= 1.5
-        if len(sources_with[opening(u.text)]) > 1:
+        if len(sources_with[opening(u.text)]) > 2:
             s *= 0.3
+        # Style preferences order the passages but do not decide which are relevant enough (the floor).
+        style = 1.0
+        if defines is not None and defines.search(fold(u.text)):
+            style *= 1.6  # "Sáng chế là giải pháp kỹ thuật …" answers "Sáng chế là gì?"
         if english and detect_language(u.text) == "en":
-            s *= 1.3
+            style *= 1.2
         if asked:
             # A sentence that names no object speaks of its section's ("Thời hạn bảo hộ kiểu dáng…").
             about = (ip_objects(u.text) or (ip_objects(lead_text) if _ITEM.match(u.text) else set())
                      or heading_objects[u.hit_rank])
             if about and not about & asked:
                 s *= 0.3  # a sentence about designs does not answer a question about trademarks
-        u.score = s * rel[u.hit_rank]
+        u.relevance = s * rel[u.hit_rank]
+        u.score = u.relevance * style
     ranked = sorted((u for u in units if u.score > 0), key=lambda u: -u.score)
     if not ranked:
         ranked = [u for u in units if u.hit_rank == 0][:2]
-    floor = ranked[0].score * 0.35
+    floor = max(u.relevance for u in ranked) * 0.35
     chosen: list[_Unit] = []
     per_hit: Counter = Counter()
     for u in ranked:
-        if len(chosen) >= max_units or u.score < floor:
+        if len(chosen) >= max_units:
             break
+        if u.relevance < floor:
+            continue
         if per_hit[u.hit_rank] >= 3:
             continue
         chosen.append(u)

@@ -57,3 +57,21 @@ def strip_objects(text: str) -> str:
     for p in _object_patterns().values():
         folded = p.sub(" ", folded)
     return " ".join(folded.split())
+
+
+@lru_cache(maxsize=1)
+def _definition() -> re.Pattern:
+    spec = _data("domain_terms.json")["definition"]
+    alt = lambda terms: re.compile(r"(?<!\w)(" + "|".join(re.escape(x) for x in terms) + r")(?!\w)")  # noqa: E731
+    return alt(spec["question"])
+
+
+def definition_subject(question: str) -> str | None:
+    """For 'Sáng chế là gì?' / 'What is a trademark?': the folded subject ('sang che'); else None."""
+    asks = _definition()
+    folded = fold(question).strip(" ?.!")
+    if not asks.search(folded):
+        return None
+    subject = asks.sub(" ", folded)
+    subject = re.sub(r"(?<!\w)(a|an|the)(?!\w)", " ", subject)
+    return " ".join(subject.split()) or None

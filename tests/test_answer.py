@@ -130,3 +130,13 @@ def test_a_how_long_question_gets_the_sentence_that_carries_the_figure():
     ans = compose("Đơn PCT vào giai đoạn quốc gia Việt Nam trong thời hạn nào?",
                   [_hit("guide/pct#0", text, "Vào giai đoạn quốc gia", kind="guide")])
     assert "31 tháng" in ans.answer
+
+
+def test_a_what_is_question_leads_with_the_definition():
+    deck = "Thông tin sáng chế\n- Thông tin sáng chế là thông tin kỹ thuật chứa trong các đơn sáng chế đã công bố."
+    law = ("Điều 4. Giải thích từ ngữ\n"
+           "12. Sáng chế là giải pháp kỹ thuật dưới dạng sản phẩm hoặc quy trình nhằm giải quyết một vấn đề xác định.")
+    ans = compose("Sáng chế là gì?", [_hit("training/x#1", deck, "trang 2", kind="training"),
+                                      _hit("law/x#0", law, "Điều 4 khoản 12")])
+    first = next(line for line in ans.answer.splitlines() if line.startswith("- "))
+    assert first.startswith("- 12. Sáng chế là giải pháp kỹ thuật")
