@@ -235,24 +235,57 @@ def compose(question: str, hits: Sequence[Hit], *, max_units: int = 6, station_h
     if not units:
         return refusal(lang, station_hint_vi, station_hint_en)
     numbers: dict[int, int] = {}
-    citations: list[Citation] = []
     best_unit: dict[int, _Unit] = {}
+    marks: list[list[int]] = []
     for u in units:
-        if u.hit_rank not in numbers:
-            numbers[u.hit_rank] = len(numbers) + 1
-        if u.hit_rank not in best_unit or u.score > best_unit[u.hit_rank].score:
-            best_unit[u.hit_rank] = u
+        # A guide's sentence that names its legal basis ("… (Điều 93 khoản 6 Luật SHTT)") also cites that
+        # article when retrieval brought it: the statement becomes traceable to the law itself.
+        ranks = [u.hit_rank] + [r for r in _cited_articles(u, hits) if r != u.hit_rank]
+        for r in ranks:
+            if r not in numbers:
+                numbers[r] = len(numbers) + 1
+            if r not in best_unit or (r == u.hit_rank and u.score > best_unit[r].score):
+                best_unit[r] = u
+        marks.append([numbers[r] for r in ranks])
+    citations = []
     for rank, n in numbers.items():
         hit = hits[rank]
         c = hit.chunk
+        snippet = best_unit[rank].text if best_unit[rank].hit_rank == rank else c.text.partition("\n")[2] or c.text
         citations.append(Citation(n=n, source_id=c.source_id, title=c.title, kind=c.kind, locator=c.locator,
-                                  snippet=_snippet(best_unit[rank].text), url=c.url, score=round(hit.score, 4)))
+                                  snippet=_snippet(snippet), url=c.url, score=round(hit.score, 4)))
     lines = [_frame_intro(lang, hits, numbers)]
-    for u in units:
-        lines.append(f"- {_clean(u.text)} [{numbers[u.hit_rank]}]")
+    for u, ns in zip(units, marks):
+        lines.append(f"- {_clean(u.text)} " + "".join(f"[{n}]" for n in ns))
     lines.append("")
     lines.append(_frame_outro(lang, station_hint_vi, station_hint_en))
     return Answer(answer="\n".join(lines), citations=citations, grounded=True, language=lang)
+
+
+_ARTICLE_REF = re.compile(r"Điều\s+(\d+[a-zđ]?)(?:\s+khoản\s+(\d+))?", re.I)
+_LAW_LOCATOR = re.compile(r"^Điều\s+(\d+[a-zđ]?)(?:\s+khoản\s+(\d+)(?:–(\d+))?)?$")
+
+
+def _cited_articles(unit: _Unit, hits: Sequence[Hit]) -> list[int]:
+    """Ranks of law hits that hold an article (and clause) the unit's own text refers to."""
+    if hits[unit.hit_rank].chunk.kind == "law":
+        return []
+    refs = [(m.group(1), m.group(2)) for m in _ARTICLE_REF.finditer(unit.text)
+            if "Luật SHTT" in unit.text[m.end():m.end() + 40] or "Luật Sở hữu trí tuệ" in unit.text[m.end():m.end() + 60]]
+    out = []
+    for article, clause in refs:
+        for r, h in enumerate(hits[:8]):
+            m = _LAW_LOCATOR.match(h.chunk.locator) if h.chunk.kind == "law" and "Luật SHTT" in h.chunk.title else None
+            if not m or m.group(1) != article:
+                continue
+            lo, hi = m.group(2), m.group(3) or m.group(2)
+            if lo and clause and not int(lo) <= int(clause) <= int(hi):
+                continue  # another clause of the same article
+            if lo and not clause:
+                continue  # the unit names the whole article; one clause chunk does not stand for it
+            if r not in out:
+                out.append(r)
+    return out
 
 
 def _text(lang: str) -> dict:

@@ -140,3 +140,21 @@ def test_a_what_is_question_leads_with_the_definition():
                                       _hit("law/x#0", law, "Điều 4 khoản 12")])
     first = next(line for line in ans.answer.splitlines() if line.startswith("- "))
     assert first.startswith("- 12. Sáng chế là giải pháp kỹ thuật")
+
+
+def test_a_guide_sentence_also_cites_the_article_clause_it_names():
+    guide = ("Gia hạn nhãn hiệu\nGiấy chứng nhận đăng ký nhãn hiệu có hiệu lực đến hết 10 năm kể từ ngày nộp đơn, "
+             "gia hạn mỗi lần 10 năm (Điều 93 khoản 6 Luật SHTT).")
+    k57 = "Điều 93. Hiệu lực\n6. Giấy chứng nhận đăng ký nhãn hiệu có hiệu lực đến hết 10 năm kể từ ngày nộp đơn."
+    k14 = "Điều 93. Hiệu lực\n2. Bằng độc quyền sáng chế có hiệu lực đến hết 20 năm kể từ ngày nộp đơn."
+    hits = [_hit("guides/tm#3", guide, "Gia hạn nhãn hiệu", kind="guide"),
+            Hit(chunk=Chunk(chunk_id="law/05#1", source_id="law/05", text=k14, title="Luật SHTT — Văn bằng", kind="law",
+                            locator="Điều 93 khoản 1–4"), score=0.02),
+            Hit(chunk=Chunk(chunk_id="law/05#2", source_id="law/05", text=k57, title="Luật SHTT — Văn bằng", kind="law",
+                            locator="Điều 93 khoản 5–7"), score=0.02)]
+    ans = compose("Nhãn hiệu được gia hạn mỗi lần bao nhiêu năm?", hits)
+    line = next(line for line in ans.answer.splitlines() if "Điều 93 khoản 6 Luật SHTT" in line)
+    cited = {c.n: c.locator for c in ans.citations}
+    markers = [cited[int(n)] for n in re.findall(r"\[(\d+)\]", line)]
+    assert "Gia hạn nhãn hiệu" in markers and "Điều 93 khoản 5–7" in markers
+    assert "Điều 93 khoản 1–4" not in markers
