@@ -77,7 +77,22 @@ def assistant(settings, ingested, embedder):
     return Assistant.open(settings, embedder=embedder)
 
 
-def _free_port() -> int:
+def wait_until_up(url: str, proc: subprocess.Popen, seconds: float) -> None:
+    """Poll a real server's health URL until it answers 200; fail if the process dies or time runs out."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.25)
+    proc.kill()
+    raise RuntimeError(f"{url} did not come up in {seconds:.0f} s")
+
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -86,24 +101,16 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def server(settings, ingested):
     """A real `python server.py` process on a free loopback port."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "IPA_STORE_DIR": str(settings.store_dir), "IPA_FEEDBACK_TOKEN": "staff-secret"}
     log = open(settings.store_dir / "server.log", "w")
     proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--host", "127.0.0.1", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("server exited: " + (settings.store_dir / "server.log").read_text())
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start")
+    try:
+        wait_until_up(f"{base}/healthz", proc, 120)
+    except RuntimeError:
+        raise RuntimeError("server did not start: " + (settings.store_dir / "server.log").read_text())
     yield base
     proc.terminate()
     try:

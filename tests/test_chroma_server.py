@@ -1,20 +1,17 @@
 """With IPA_CHROMA_HOST set, vectors live in a Chroma server instead of the embedded store."""
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from assistant.ingest import ingest
 from assistant.service import Assistant
 from assistant.settings import Settings
 
-from conftest import FIXTURE_CORPUS
+from conftest import FIXTURE_CORPUS, free_port, wait_until_up
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -23,22 +20,11 @@ CHROMA = Path(sys.executable).parent / "chroma"
 def chroma_server(tmp_path_factory):
     if not CHROMA.exists():
         pytest.skip("the chroma CLI is not installed in this environment")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     proc = subprocess.Popen([str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("chroma server did not start")
+    wait_until_up(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, 60)
     yield port
     proc.terminate()
     proc.wait(10)

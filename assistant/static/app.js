@@ -430,36 +430,28 @@
     return article._ipa;
   }
 
-  function thumbIcon(down) {
-    var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-    svg.setAttribute("viewBox", "0 0 24 24");
-    svg.setAttribute("width", "16");
-    svg.setAttribute("height", "16");
-    svg.setAttribute("aria-hidden", "true");
-    svg.setAttribute("focusable", "false");
-    var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
-    path.setAttribute("d", "M7 10v11H3V10h4zm2 11h8.2c.9 0 1.6-.6 1.8-1.4l1.9-7c.3-1.2-.6-2.6-1.9-2.6H14l.9-4.3c.2-1-.5-2.7-1.9-2.7L9 10v11z");
-    path.setAttribute("fill", "currentColor");
-    if (down) svg.setAttribute("transform", "rotate(180)");
+  /** A 16px decorative SVG icon from one path; attrs are set on the path. */
+  function svgIcon(d, attrs, transform) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    var base = { viewBox: "0 0 24 24", width: "16", height: "16", "aria-hidden": "true", focusable: "false" };
+    Object.keys(base).forEach(function (k) { svg.setAttribute(k, base[k]); });
+    if (transform) svg.setAttribute("transform", transform);
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", d);
+    Object.keys(attrs).forEach(function (k) { path.setAttribute(k, attrs[k]); });
     svg.appendChild(path);
     return svg;
   }
 
+  function thumbIcon(down) {
+    return svgIcon("M7 10v11H3V10h4zm2 11h8.2c.9 0 1.6-.6 1.8-1.4l1.9-7c.3-1.2-.6-2.6-1.9-2.6H14l.9-4.3c.2-1-.5-2.7-1.9-2.7L9 10v11z",
+      { fill: "currentColor" }, down ? "rotate(180)" : null);
+  }
+
   function copyIcon() {
-    var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-    svg.setAttribute("viewBox", "0 0 24 24");
-    svg.setAttribute("width", "16");
-    svg.setAttribute("height", "16");
-    svg.setAttribute("aria-hidden", "true");
-    svg.setAttribute("focusable", "false");
-    var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
-    path.setAttribute("d", "M9 9h10v12H9zM5 3h10v3H8v10H5z");
-    path.setAttribute("fill", "none");
-    path.setAttribute("stroke", "currentColor");
-    path.setAttribute("stroke-width", "2");
-    path.setAttribute("stroke-linejoin", "round");
-    svg.appendChild(path);
-    return svg;
+    return svgIcon("M9 9h10v12H9zM5 3h10v3H8v10H5z",
+      { fill: "none", stroke: "currentColor", "stroke-width": "2", "stroke-linejoin": "round" });
   }
 
   /** Copy button and feedback controls under a finished answer. */
