@@ -19,6 +19,7 @@ from .text import _data, detect_language
 
 CHAT_RECORD_TYPES = ("gi",)
 RECORD_TYPES = ("trademark", "patent", "utility_solution", "design", "gi")
+RECORD_STATUSES = ("pending", "registered", "refused", "withdrawn", "expired", "terminated", "invalidated", "live", "dead")
 
 
 class Assistant:
@@ -164,8 +165,12 @@ class Assistant:
                    limit: int = 10) -> dict[str, Any]:
         from .nice import suggest_classes
 
+        from .marks import normalize_mark
+
         if not mark or not mark.strip():
             raise BadInput("mark must be a non-empty string")
+        if not normalize_mark(mark):
+            raise BadInput("mark must contain letters or digits")
         if len(mark) > 200:
             raise BadInput("mark is longer than 200 characters")
         if nice_classes and any(not 1 <= c <= 45 for c in nice_classes):
@@ -180,6 +185,10 @@ class Assistant:
                        status: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         if kind not in (None, "", *RECORD_TYPES):
             raise BadInput(f"unknown record kind {kind!r}; use one of {', '.join(RECORD_TYPES)}")
+        if classes and any(not 1 <= c <= 45 for c in classes):
+            raise BadInput("classes must be Nice classes from 1 to 45")
+        if status and status not in RECORD_STATUSES:
+            raise BadInput(f"unknown status {status!r}; use one of {', '.join(RECORD_STATUSES)}")
         if kind in (None, "", "trademark"):
             return self._need_marks().search(q, classes, status, limit)
         if q:

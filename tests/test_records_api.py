@@ -60,3 +60,10 @@ def test_chat_cites_the_gi_register(http):
     body = http.post("/api/chat", json={"question": "Chỉ dẫn địa lý Phú Quốc dùng cho sản phẩm gì?"}).json()
     assert body["grounded"] and "nước mắm" in body["answer"]
     assert any(c["kind"] == "record" and c["source_id"].endswith("/00001") for c in body["citations"])
+
+
+def test_record_filters_and_marks_without_letters_are_rejected_clearly(http):
+    assert http.get("/api/records/search", params={"classes": "999"}).status_code == 422
+    assert http.get("/api/records/search", params={"status": "zzz"}).status_code == 422
+    r = http.post("/api/trademark/check", json={"mark": "!!!"})
+    assert r.status_code == 422 and "letters" in r.json()["detail"]
