@@ -263,6 +263,8 @@ def compose(question: str, hits: Sequence[Hit], *, max_units: int = 6, station_h
 
 
 _ARTICLE_REF = re.compile(r"Điều\s+(\d+[a-zđ]?)(?:\s+khoản\s+(\d+))?", re.I)
+# The English overview cites "Article 93(6) IP Law".
+_ARTICLE_REF_EN = re.compile(r"Article\s+(\d+[a-z]?)(?:\((\d+)\))?(?:\([a-zđ]\))?\s+(?:of the\s+)?IP Law")
 _LAW_LOCATOR = re.compile(r"^Điều\s+(\d+[a-zđ]?)(?:\s+khoản\s+(\d+)(?:–(\d+))?)?$")
 
 
@@ -272,6 +274,7 @@ def _cited_articles(unit: _Unit, hits: Sequence[Hit]) -> list[int]:
         return []
     refs = [(m.group(1), m.group(2)) for m in _ARTICLE_REF.finditer(unit.text)
             if "Luật SHTT" in unit.text[m.end():m.end() + 40] or "Luật Sở hữu trí tuệ" in unit.text[m.end():m.end() + 60]]
+    refs += [(m.group(1), m.group(2)) for m in _ARTICLE_REF_EN.finditer(unit.text)]
     out = []
     for article, clause in refs:
         for r, h in enumerate(hits[:8]):
