@@ -254,7 +254,7 @@ def compose(question: str, hits: Sequence[Hit], *, max_units: int = 6, station_h
         snippet = best_unit[rank].text if best_unit[rank].hit_rank == rank else c.text.partition("\n")[2] or c.text
         citations.append(Citation(n=n, source_id=c.source_id, title=c.title, kind=c.kind, locator=c.locator,
                                   snippet=_snippet(snippet), url=c.url, score=round(hit.score, 4)))
-    lines = [_frame_intro(lang, hits, numbers)]
+    lines = [_frame_intro(lang)]
     for u, ns in zip(units, marks):
         lines.append(f"- {_clean(u.text)} " + "".join(f"[{n}]" for n in ns))
     lines.append("")
@@ -295,7 +295,7 @@ def _text(lang: str) -> dict:
     return _data("answer_text.json")["en" if lang == "en" else "vi"]
 
 
-def _frame_intro(lang: str, hits: Sequence[Hit], numbers: dict[int, int]) -> str:
+def _frame_intro(lang: str) -> str:
     return _text(lang)["intro"]
 
 

@@ -110,15 +110,15 @@ class Catalog:
 
     def drop_file(self, path: str) -> list[str]:
         """Forget a file; returns the chunk ids to delete from the vector store."""
-        entry = self.files().get(path)
-        if not entry:
+        row = self._db.execute("SELECT source_ids, chunk_ids FROM files WHERE path=?", (path,)).fetchone()
+        if not row:
             return []
+        source_ids = json.loads(row[0])
         with self._db:
             self._db.execute("DELETE FROM files WHERE path=?", (path,))
-            for sid in entry["source_ids"]:
-                self._db.execute("DELETE FROM sources WHERE source_id=?", (sid,))
-                self._db.execute("DELETE FROM chunks WHERE source_id=?", (sid,))
-        return entry["chunk_ids"]
+            self._db.executemany("DELETE FROM sources WHERE source_id=?", [(sid,) for sid in source_ids])
+            self._db.executemany("DELETE FROM chunks WHERE source_id=?", [(sid,) for sid in source_ids])
+        return json.loads(row[1])
 
     def cached_vectors(self, keys: Sequence[str]) -> dict[str, list[float]]:
         """Vectors already computed for these (model, text) keys: an edit re-embeds only what changed."""
