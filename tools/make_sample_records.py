@@ -35,6 +35,9 @@ N_PATENTS = 150
 N_DESIGNS = 100
 
 rng = random.Random(SEED)
+# Fields added later (owner addresses of patents and designs) draw from their own stream, after everything else,
+# so that adding them changed no id, mark, date or status of the existing records.
+extra_rng = random.Random(SEED + 1)
 
 # --------------------------------------------------------------------------------------------
 # Provinces: the 63 provinces / centrally-run cities before the 2025 merger.
@@ -56,6 +59,9 @@ PROVINCE_WEIGHT.update({"TP. Hồ Chí Minh": 16, "Hà Nội": 13, "Đà Nẵng"
                         "Bình Dương": 2, "Đồng Nai": 2, "Khánh Hòa": 1.6, "Quảng Ninh": 1.6, "Lâm Đồng": 1.6,
                         "Thanh Hóa": 1.5, "Nghệ An": 1.5, "Đắk Lắk": 1.5, "Bắc Ninh": 1.5, "Long An": 1.4,
                         "Bà Rịa - Vũng Tàu": 1.4, "Thừa Thiên Huế": 1.3, "Kiên Giang": 1.2, "Hải Dương": 1.2})
+# The seed report's two provincial IP-asset dashboards are Sóc Trăng and Long An: this share of the generated
+# records is moved to them afterwards (see with_owner_fields), so they have enough for a dashboard to show.
+DASHBOARD_PROVINCES = {"Sóc Trăng": 0.03, "Long An": 0.03}
 STREETS = ["Lê Lợi", "Trần Hưng Đạo", "Nguyễn Huệ", "Hùng Vương", "Quang Trung", "Lý Thường Kiệt", "Trần Phú",
            "Nguyễn Trãi", "Lê Duẩn", "Hai Bà Trưng", "Ngô Quyền", "Phan Chu Trinh", "Nguyễn Du", "Điện Biên Phủ",
            "Lê Thánh Tông", "Nguyễn Văn Cừ", "Võ Thị Sáu", "Trần Quang Khải", "Lý Thái Tổ", "Bà Triệu",
@@ -89,13 +95,17 @@ def person(rng_: random.Random) -> str:
 
 
 def address(rng_: random.Random, province: str) -> str:
+    return address_in(f"Số {rng_.randint(1, 420)} đường {rng_.choice(STREETS)}", province)
+
+
+def address_in(street: str, province: str) -> str:
     if province.startswith("TP."):
         where = province
     elif province in CITIES:
         where = f"TP. {province}"
     else:
         where = f"tỉnh {province}"
-    return f"Số {rng_.randint(1, 420)} đường {rng_.choice(STREETS)}, {where}"
+    return f"{street}, {where}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -1006,11 +1016,45 @@ def write_jsonl(path: Path, records: list[dict]) -> None:
     print(f"wrote {path.relative_to(REPO)}: {len(records)} records")
 
 
+def with_owner_fields(records: list[dict]) -> list[dict]:
+    """Every kind gets the owner fields a register export carries: `owner`, `owner_address`, `owner_province`.
+
+    `owner_province` is the province of the owner's address, in the 63-province list used before the 2025 merger
+    (assistant/data/provinces.json maps it to the 34). `province` stays as it was (same value) for older readers.
+    """
+    fixed_marks = {f[0] for f in FIXED_TRADEMARKS}
+    out = []
+    for r in records:
+        r = dict(r)
+        draw, edge = extra_rng.random(), 0.0
+        for province, share in DASHBOARD_PROVINCES.items():
+            edge += share
+            if draw < edge and r.get("mark") not in fixed_marks and r["province"] != province:
+                if "owner_address" in r:  # "Số 12 đường Lê Lợi, tỉnh X": keep the street, change the province
+                    r["owner_address"] = address_in(r["owner_address"].split(", ")[0], province)
+                r["province"] = province
+                break
+        if "owner" not in r:
+            r["owner"] = r["applicant"]
+        if "owner_address" not in r:
+            r["owner_address"] = address(extra_rng, r["province"])
+        order = list(r)
+        keys = [k for k in order if k not in ("owner", "owner_address", "owner_province")]
+        at = keys.index("province") + 1
+        keys[at:at] = ["owner", "owner_address", "owner_province"] if r["ip_type"] != "trademark" else ["owner_province"]
+        if r["ip_type"] == "trademark":  # trademarks already had owner and owner_address before province
+            keys = [k for k in order if k != "owner_province"]
+            keys.insert(keys.index("province") + 1, "owner_province")
+        r["owner_province"] = r["province"]
+        out.append({k: r[k] for k in keys})
+    return out
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    trademarks = make_trademarks()
-    patents = make_patents()
-    designs = make_designs()
+    trademarks = with_owner_fields(make_trademarks())
+    patents = with_owner_fields(make_patents())
+    designs = with_owner_fields(make_designs())
     assert len(trademarks) == N_TRADEMARKS
     write_jsonl(OUT / "trademarks.sample.jsonl", trademarks)
     write_jsonl(OUT / "patents.sample.jsonl", patents)
