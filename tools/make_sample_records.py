@@ -62,6 +62,10 @@ PROVINCE_WEIGHT.update({"TP. Hồ Chí Minh": 16, "Hà Nội": 13, "Đà Nẵng"
 # The seed report's two provincial IP-asset dashboards are Sóc Trăng and Long An: this share of the generated
 # records is moved to them afterwards (see with_owner_fields), so they have enough for a dashboard to show.
 DASHBOARD_PROVINCES = {"Sóc Trăng": 0.03, "Long An": 0.03}
+# Real enterprises hold several titles (marks, designs, patents): this share of company-held records is given to a
+# company already seen in the same province, so the enterprise view and "top owners" have something to show.
+SHARED_OWNER_SHARE = 0.15
+_companies_by_province: dict[str, list[tuple[str, str, frozenset]]] = {}
 STREETS = ["Lê Lợi", "Trần Hưng Đạo", "Nguyễn Huệ", "Hùng Vương", "Quang Trung", "Lý Thường Kiệt", "Trần Phú",
            "Nguyễn Trãi", "Lê Duẩn", "Hai Bà Trưng", "Ngô Quyền", "Phan Chu Trinh", "Nguyễn Du", "Điện Biên Phủ",
            "Lê Thánh Tông", "Nguyễn Văn Cừ", "Võ Thị Sáu", "Trần Quang Khải", "Lý Thái Tổ", "Bà Triệu",
@@ -1038,6 +1042,18 @@ def with_owner_fields(records: list[dict]) -> list[dict]:
             r["owner"] = r["applicant"]
         if "owner_address" not in r:
             r["owner_address"] = address(extra_rng, r["province"])
+        seen = _companies_by_province.setdefault(r["province"], [])
+        classes = frozenset(r.get("nice_classes") or ())
+        if r["owner"].startswith("Công ty") and r.get("mark") not in fixed_marks:
+            # A second mark goes to a company already filing in one of its Nice classes; a design or patent to
+            # any company of the province (a food company files a packaging design, too).
+            pool = [c for c in seen if ((classes & c[2]) if classes else not c[0].startswith("Công ty Luật"))]
+            if pool and extra_rng.random() < SHARED_OWNER_SHARE:
+                r["owner"], r["owner_address"], _ = extra_rng.choice(pool)
+                if "applicant" in r:
+                    r["applicant"] = r["owner"]
+            elif all(c[0] != r["owner"] for c in seen):
+                seen.append((r["owner"], r["owner_address"], classes))
         order = list(r)
         keys = [k for k in order if k not in ("owner", "owner_address", "owner_province")]
         at = keys.index("province") + 1
