@@ -15,11 +15,22 @@ _KHOAN = re.compile(r"^(\d+)\.\s+")
 def chunk_source(source: Source) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in source.sections:
+        valid = validity(source, section)
         for locator, text in _split_section(source, section):
             chunks.append(Chunk(chunk_id=f"{source.source_id}#{len(chunks)}", source_id=source.source_id,
                                 text=text, title=source.title, kind=source.kind, locator=locator,
-                                ip_type=source.ip_type, url=source.url, page=section.page, ord=len(chunks)))
+                                ip_type=source.ip_type, url=source.url, page=section.page, ord=len(chunks),
+                                **valid))
     return chunks
+
+
+def validity(source: Source, section: Section) -> dict[str, str]:
+    """A section's dates and version: its own heading attributes, else its document's front matter."""
+    out = {}
+    for key in ("valid_from", "valid_to", "legal_version", "confidence"):
+        value = section.attrs.get(key) if key in section.attrs else source.meta.get(key)
+        out[key] = "" if value in (None, "") else str(value)
+    return out
 
 
 def article_locator(heading: str) -> str | None:

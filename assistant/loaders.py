@@ -17,11 +17,28 @@ from .errors import CorpusFileError
 from .models import Section, Source
 from .text import nfc
 
-SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".csv", ".jsonl"}
-FOLDER_KINDS = {"law": "law", "guides": "guide", "guide": "guide", "training": "training", "records": "record",
+SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".csv", ".jsonl", ".yaml", ".yml"}
+FOLDER_KINDS = {"law": "law", "guides": "guide", "guide": "guide", "training": "training", "records": "record", "cards": "card",
                 "record": "record"}
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+# "## Điều 119. … {valid_from=2026-04-01 confidence=medium}": a section's own validity (corpus/README.md).
+_HEADING_ATTRS = re.compile(r"\s*\{((?:\s*\w+=(?:\"[^\"]*\"|[^\s{}\"]*))+)\s*\}\s*$")
+_ATTR = re.compile(r"(\w+)=(?:\"([^\"]*)\"|([^\s{}\"]*))")
+VALIDITY_KEYS = ("valid_from", "valid_to", "legal_version", "confidence")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def heading_attrs(heading: str) -> tuple[str, dict[str, str]]:
+    """Split '… {valid_from=2026-04-01 amended_by="Luật 131/2025/QH15"}' into the heading and its attributes."""
+    m = _HEADING_ATTRS.search(heading)
+    if not m:
+        return heading, {}
+    attrs = {k: (q if q is not None and q != "" else v) for k, q, v in _ATTR.findall(m.group(1))}
+    for key in ("valid_from", "valid_to"):
+        if attrs.get(key) and not _ISO_DAY.match(attrs[key]):
+            raise ValueError(f"heading {heading!r}: {key} must be YYYY-MM-DD")
+    return heading[:m.start()].rstrip(), attrs
 
 
 def iter_corpus_files(root: Path) -> Iterator[Path]:
@@ -55,6 +72,10 @@ def load_file(path: Path, root: Path) -> list[Source]:
     try:
         if suffix == ".pdf":
             sources = [_load_pdf(path, sid)]
+        elif suffix in (".yaml", ".yml"):
+            from .cards import load_cards
+
+            sources = load_cards(_read_text(path), path, sid)
         elif suffix in (".csv", ".jsonl"):
             sources = _load_records(path, sid)
         else:
@@ -102,18 +123,26 @@ def _load_markdown(raw: str, path: Path, sid: str) -> Source:
     stack: list[tuple[int, str]] = []
     buf: list[str] = []
 
+    attrs_of: dict[int, dict[str, str]] = {}
+
     def flush() -> None:
         text = "\n".join(buf).strip()
         buf.clear()
         if text:
             heading = stack[-1][1] if stack else ""
-            sections.append(Section(text=text, locator=heading, heading_path=tuple(h for _, h in stack)))
+            # A dated heading dates everything under it, unless a deeper heading says otherwise.
+            attrs: dict[str, str] = {}
+            for level, _ in stack:
+                attrs.update(attrs_of.get(level, {}))
+            sections.append(Section(text=text, locator=heading, heading_path=tuple(h for _, h in stack),
+                                    attrs=attrs))
 
     for line in body.splitlines():
         m = _HEADING.match(line)
         if m:
             flush()
-            level, heading = len(m.group(1)), m.group(2).strip()
+            level, (heading, attrs) = len(m.group(1)), heading_attrs(m.group(2).strip())
+            attrs_of[level] = attrs
             if level == 1 and not title:
                 title = heading
                 continue

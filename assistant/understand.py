@@ -1,0 +1,229 @@
+"""Understand a question once, at the edge, into a small frozen value that every later stage reads.
+
+Which IP objects it is about, which facets it asks (term, fees, documents, …), the jurisdiction (Vietnam,
+protection abroad through Vietnam, or another country's own law), a named mark, and the date the answer is for.
+The vocabulary is data (data/understanding.json); this module is the small code that applies it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any, Sequence
+
+from .glossary import expansions
+from .text import _data, detect_language, fold, nfc, words
+
+LAW_FLOOR = "2006-07-01"  # the IP Law took effect on 01/07/2006; no answer exists for earlier dates
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    text: str                      # as asked (stripped, NFC)
+    core: str                      # the part that asks: preamble and greetings removed
+    folded: str                    # fold(core), for every matcher downstream
+    language: str                  # "vi" | "en"
+    objects: tuple[str, ...]       # IP objects, most specific first ("collective_mark" before "trademark")
+    facets: tuple[str, ...]        # in priority order (data/understanding.json facet_priority)
+    jurisdiction: str              # "vn" | "abroad" (through Madrid/Hague/PCT) | "foreign" (another country's law)
+    marks: tuple[str, ...] = ()    # marks really named: quoted, or "nhãn hiệu X" with X a name
+    as_of: str = ""                # ISO date the answer is for
+    expansions: tuple[str, ...] = ()
+    query: str = ""                # what retrieval searches: core + context from the conversation + expansions
+    countries: tuple[str, ...] = ()
+    history_objects: tuple[str, ...] = ()
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def facet(self) -> str | None:
+        return self.facets[0] if self.facets else None
+
+    @property
+    def english(self) -> bool:
+        return self.language == "en"
+
+    def understood(self) -> dict[str, Any]:
+        """What the API shows: why an answer was chosen."""
+        return {"objects": list(self.objects), "facets": list(self.facets), "jurisdiction": self.jurisdiction,
+                "language": self.language, "marks": list(self.marks), "core": self.core}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def _spec() -> dict:
+    return _data("understanding.json")
+
+
+def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern:
+    alts = []
+    for p in phrases:
+        if p.startswith("re:"):
+            alts.append(p[3:])
+        else:
+            alts.append(r"(?<![\w])" + re.escape(fold(p)) + r"(?![\w])")
+    return re.compile("|".join(alts) if alts else r"(?!x)x")
+
+
+@lru_cache(maxsize=1)
+def _objects() -> tuple[tuple[str, re.Pattern], ...]:
+    return tuple((k, re.compile(r"(?<![\w])(" + "|".join(re.escape(fold(t)) for t in v) + r")s?(?![\w])"))
+                 for k, v in _spec()["objects"].items())
+
+
+@lru_cache(maxsize=1)
+def _facets() -> dict[str, re.Pattern]:
+    return {k: _phrase_pattern(v) for k, v in _spec()["facets"].items()}
+
+
+@lru_cache(maxsize=1)
+def _jurisdiction() -> dict[str, Any]:
+    j = _spec()["jurisdiction"]
+    return {"vi": _phrase_pattern(j["countries"]["vi"]), "en": _phrase_pattern(j["countries"]["en"]),
+            "vietnam": _phrase_pattern(j["vietnam"]), "routes": _phrase_pattern(j["routes"]),
+            "case": re.compile(r"(?<![\w.])(" + "|".join(re.escape(c) for c in _spec()["case_sensitive"]["countries"])
+                               + r")(?![\w])")}
+
+
+@lru_cache(maxsize=1)
+def _preamble() -> tuple[re.Pattern, re.Pattern]:
+    spec = _spec()["preamble"]
+    leads = sorted((fold(x) for x in spec["lead_ins"]), key=len, reverse=True)
+    lead = re.compile(r"^\s*(" + "|".join(re.escape(x) for x in leads) + r")(?![\w])[\s,.:;!-]*")
+    asks = _phrase_pattern(spec["question_words"])
+    return lead, asks
+
+
+def objects_in(folded: str) -> list[str]:
+    """IP objects a folded text names, most specific first; a specific name hides the general one inside it."""
+    found: list[tuple[int, str]] = []
+    spans: list[tuple[int, int, str]] = []
+    for name, pat in _objects():
+        for m in pat.finditer(folded):
+            spans.append((m.start(), m.end(), name))
+    shadows = _spec()["object_shadows"]
+    for start, end, name in spans:
+        # "nhãn hiệu tập thể" also contains "nhãn hiệu": the general object is hidden by the specific one there.
+        hidden = any(name in shadows.get(other, []) and s <= start and end <= e and (s, e) != (start, end)
+                     for s, e, other in spans)
+        if not hidden:
+            found.append((start, name))
+    out: list[str] = []
+    for _, name in sorted(found):
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def facets_in(folded: str, original: str = "") -> list[str]:
+    hits = {k for k, p in _facets().items() if p.search(folded)}
+    for facet, tokens in _spec()["case_sensitive"]["facets"].items():
+        if facet.startswith("_"):
+            continue
+        if original and not original.isupper() and any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", original)
+                                                       for t in tokens):
+            hits.add(facet)
+    order = _spec()["facet_priority"]
+    # "How long does examination take?" is about examination, not the term of protection.
+    if "examination_time" in hits and "term" in hits and not re.search(r"thoi han bao ho|hieu luc|term of protection", folded):
+        hits.discard("term")
+    if "definition" in hits and hits & {"fees", "term", "documents", "steps", "examination_time"}:
+        # "Thủ tục … là gì?" asks for the procedure, not a definition of it.
+        hits.discard("definition")
+    return sorted(hits, key=lambda f: order.index(f) if f in order else len(order))
+
+
+def core_question(text: str) -> str:
+    """The part of a long post that asks: the last sentences that carry a question, without greetings."""
+    lead, asks = _preamble()
+    sentences = [s.strip() for s in re.split(r"(?<=[.?!…])\s+|\n+", text) if s.strip()]
+    if len(sentences) > 1:
+        asking = [i for i, s in enumerate(sentences) if s.endswith("?")]
+        if not asking:
+            asking = [i for i, s in enumerate(sentences) if asks.search(fold(s))]
+        if asking:
+            first = asking[-1]
+            # Keep a question split over two sentences ("Tôi có logo. Vậy có phải đăng ký không?" keeps one,
+            # "… bao lâu? Có gia hạn được không?" keeps both).
+            while first > 0 and sentences[first - 1].endswith("?"):
+                first -= 1
+            sentences = sentences[first:]
+    core = " ".join(sentences)
+    for _ in range(3):
+        m = lead.match(fold(core))
+        if not m or m.end() >= len(core):
+            break
+        core = core[m.end():].lstrip(" ,.:;!-")
+    return core.strip() or text.strip()
+
+
+def jurisdiction_of(folded: str, original: str, language: str, facets: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    j = _jurisdiction()
+    pat = j["en"] if language == "en" else j["vi"]
+    countries = [m.group(0) for m in pat.finditer(folded)]
+    countries += [m.group(0) for m in j["case"].finditer(original)] if not original.isupper() else []
+    if not countries:
+        return ("abroad" if "abroad" in facets else "vn"), ()
+    mentions_vn = bool(j["vietnam"].search(folded))
+    route = bool(j["routes"].search(folded)) or "abroad" in facets
+    # "Register my brand in the US" is protection abroad (Madrid, from Viet Nam); "How long does a US
+    # trademark last?" asks another country's own law, which this assistant does not hold.
+    if route or mentions_vn:
+        return "abroad", tuple(countries)
+    return "foreign", tuple(countries)
+
+
+def understand(text: str, *, as_of: str | date | None = None, history: Sequence[dict[str, str]] | None = None,
+               marks: Sequence[str] = ()) -> Question:
+    """Parse once. `marks` are the names a mark detector found (assistant.marks.find_quoted_marks)."""
+    text = nfc(text).strip()
+    core = core_question(text)
+    folded = fold(core)
+    language = detect_language(core)
+    objects = objects_in(folded)
+    whole_objects = objects or objects_in(fold(text))  # a preamble may name what "it" is
+    facets = facets_in(folded, core)
+    if core != text:
+        # The preamble may say what the question is about ("I am selling my design … Do I have to register?").
+        facets += [f for f in facets_in(fold(text), text) if f not in facets]
+    history_objects: list[str] = []
+    context = ""
+    previous = [h.get("content", "") for h in (history or []) if h.get("role") == "user" and h.get("content")]
+    if previous:
+        from .retrieve import contextualize
+
+        context = contextualize(core, [{"role": "user", "content": previous[-1]}])
+        if context != core:
+            prev_folded = fold(previous[-1])
+            history_objects = objects_in(prev_folded)
+            if not whole_objects:
+                whole_objects = history_objects
+            if not facets:
+                facets = facets_in(prev_folded, previous[-1])
+    jurisdiction, countries = jurisdiction_of(folded, core, language, facets)
+    day = as_of.isoformat() if isinstance(as_of, date) else (as_of or date.today().isoformat())
+    exp = tuple(expansions(core))
+    base = context or core
+    query = f"{base} {' '.join(exp)}" if exp else base
+    return Question(text=text, core=core, folded=folded, language=language, objects=tuple(whole_objects),
+                    facets=tuple(facets), jurisdiction=jurisdiction, marks=tuple(marks), as_of=day,
+                    expansions=exp, query=query, countries=countries, history_objects=tuple(history_objects))
+
+
+def is_shouting(text: str) -> bool:
+    """A question written in capitals or Title Case: its capitalised words name nothing."""
+    toks = [w for w in re.findall(r"[^\W\d_]+", text) if len(w) > 1]
+    if not toks:
+        return False
+    caps = sum(w[0].isupper() for w in toks)
+    return text.isupper() or caps / len(toks) >= 0.6
+
+
+def content_words(folded: str) -> list[str]:
+    from .text import stopwords
+
+    stop = stopwords("vi") | stopwords("en")
+    return [w for w in words(folded) if w not in stop and len(w) > 1]
