@@ -28,9 +28,19 @@ class Filters:
     ip_types: tuple[str, ...] | None = None
     exclude_kinds: tuple[str, ...] = ()
     record_ip_types: tuple[str, ...] | None = None  # records allowed only of these types (None: any)
+    source_ids: tuple[str, ...] | None = None  # only these sources (e.g. one training deck)
+    events: tuple[str, ...] | None = None  # only these training events' decks, by event id (the deck's file stem)
+
+    def event_source_ids(self) -> tuple[str, ...]:
+        # An event id is its deck's file stem under corpus/training/, so its source id follows without a lookup.
+        return tuple(e if "/" in e else f"training/{e}" for e in self.events or ())
 
     def where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
+        if self.source_ids:
+            clauses.append({"source_id": {"$in": list(self.source_ids)}})
+        if self.events:
+            clauses.append({"source_id": {"$in": list(self.event_source_ids())}})
         if self.kinds:
             clauses.append({"kind": {"$in": list(self.kinds)}})
         if self.exclude_kinds:
@@ -44,6 +54,10 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def allows(self, chunk: Chunk) -> bool:
+        if self.source_ids and chunk.source_id not in self.source_ids:
+            return False
+        if self.events and chunk.source_id not in self.event_source_ids():
+            return False
         if self.kinds and chunk.kind not in self.kinds:
             return False
         if chunk.kind in self.exclude_kinds:
@@ -150,7 +164,8 @@ def rrf_fuse(dense: list[tuple[str, float]], lexical: list[tuple[str, float]], c
     return sorted(hits.values(), key=lambda h: -h.score)[:k]
 
 
-def parse_filters(kind: str | Sequence[str] | None = None, ip_type: str | Sequence[str] | None = None) -> Filters:
+def parse_filters(kind: str | Sequence[str] | None = None, ip_type: str | Sequence[str] | None = None, *,
+                  source_id: str | Sequence[str] | None = None, event: str | Sequence[str] | None = None) -> Filters:
     def norm(v: str | Sequence[str] | None) -> tuple[str, ...] | None:
         if not v:
             return None
@@ -164,7 +179,7 @@ def parse_filters(kind: str | Sequence[str] | None = None, ip_type: str | Sequen
             from .errors import BadInput
 
             raise BadInput(f"unknown kind {unknown[0]!r}; use one of {', '.join(KINDS)}")
-    return Filters(kinds=kinds, ip_types=norm(ip_type))
+    return Filters(kinds=kinds, ip_types=norm(ip_type), source_ids=norm(source_id), events=norm(event))
 
 
 def as_langchain_retriever(hybrid: HybridRetriever, k: int = 6, filters: Filters | None = None):
