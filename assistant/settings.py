@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -54,6 +55,16 @@ class Settings(BaseSettings):
 
     # Web
     feedback_token: str | None = None
+    staff_token: str | None = None  # bearer token for /api/stats and /stats; falls back to feedback_token
+
+    # Dashboards and usage statistics (assistant/dashboard.py, assistant/stats.py)
+    as_of: date | None = None  # "today" for renewals due; None = the server's current date
+    stats_enabled: bool = True
+    stats_retention_days: int = Field(default=30, ge=1, le=3660)  # raw events older than this are deleted
+    stats_max_events_per_day: int = Field(default=200_000, ge=100)  # raw-event cap; counted as dropped beyond it
+    stats_visitor_id: Literal["cookie", "address"] = "cookie"  # what the daily-keyed visitor hash is taken of
+    stats_store_questions: bool = False  # opt-in: keep question text in raw events (pruned with them)
+    stats_file: Path | None = None  # default: <store_dir>/stats.sqlite3
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -85,3 +96,7 @@ class Settings(BaseSettings):
     @property
     def feedback_path(self) -> Path:
         return self.store_dir / "feedback.sqlite3"
+
+    @property
+    def stats_path(self) -> Path:
+        return self.stats_file or self.store_dir / "stats.sqlite3"
