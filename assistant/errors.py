@@ -25,6 +25,17 @@ class Forbidden(AssistantError):
     code = "forbidden"
 
 
+class Unauthorized(AssistantError):
+    """No valid staff token: 401, so a client knows to authenticate (Forbidden is for a wrong key on a resource)."""
+
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.headers = {"WWW-Authenticate": 'Bearer realm="staff"'}
+
+
 class StoreMissing(AssistantError):
     status = 503
     code = "store_missing"
