@@ -188,4 +188,7 @@ def create_app(assistant: Assistant) -> FastAPI:
     from . import web
 
     web.install(app)
+    from . import generations
+
+    generations.install(app)  # swaps in the index generation a re-ingest stamps, without a restart
     return app

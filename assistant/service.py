@@ -35,6 +35,9 @@ class Assistant:
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Assistant":
+        from .generations import pinned
+
+        settings = pinned(settings)  # one generation for every part, even while an ingest stamps a new one
         if not settings.catalog_path.exists() or not settings.lexical_path.exists():
             raise StoreMissing(f"no index in {settings.store_dir}; run `python ingest.py` first")
         marks = None
@@ -153,7 +156,13 @@ class Assistant:
         counts = self.catalog.counts()
         return {"status": "ok", "chunks": counts["chunks"], "sources": counts["sources"],
                 "marks": len(self.marks) if self.marks is not None else 0,
-                "embed_model": self.settings.embed_model, "answer_mode": self.settings.answer_mode}
+                "embed_model": self.settings.embed_model, "answer_mode": self.settings.answer_mode,
+                "generation": self.settings.generation}
+
+    def close(self) -> None:
+        """Release a retired generation's files (the server swapped to a newer one)."""
+        self.retriever.vectors.close()
+        self.catalog.close()
 
     # --- trademarks & records ---
     def _need_marks(self):

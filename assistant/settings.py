@@ -77,21 +77,42 @@ class Settings(BaseSettings):
         "IP Office of Viet Nam (ipvietnam.gov.vn; Hà Nội head office, offices in Hồ Chí Minh City and Đà Nẵng)"
     )
 
+    # One index generation, fixed (a server pins the one it serves); None: the one the store's stamp names.
+    index_dir: Path | None = None
+
+    @property
+    def index_root(self) -> Path:
+        if self.index_dir is not None:
+            return self.index_dir
+        from .generations import current_dir
+
+        return current_dir(self.store_dir)
+
+    @property
+    def generation(self) -> str | None:
+        """The generation's name (it names its Chroma-server collection); None for a pre-generation store."""
+        root = self.index_root
+        return root.name if root.parent.name == "generations" else None
+
     @property
     def chroma_dir(self) -> Path:
-        return self.store_dir / "chroma"
+        return self.index_root / "chroma"
 
     @property
     def catalog_path(self) -> Path:
-        return self.store_dir / "catalog.sqlite3"
+        return self.index_root / "catalog.sqlite3"
 
     @property
     def lexical_path(self) -> Path:
-        return self.store_dir / "lexical.npz"
+        return self.index_root / "lexical.npz"
 
     @property
     def marks_path(self) -> Path:
-        return self.store_dir / "marks.idx"
+        return self.index_root / "marks.idx"
+
+    @property
+    def vector_cache_path(self) -> Path:
+        return self.store_dir / "vectors.sqlite3"
 
     @property
     def feedback_path(self) -> Path:
