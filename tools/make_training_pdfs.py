@@ -257,6 +257,8 @@ def sidecar(deck: dict, pages: int) -> dict:
             "Tài liệu do dự án Trợ lý SHTT biên soạn lại theo chủ đề sự kiện; thông tin về sự kiện lấy từ "
             "báo cáo năm 2023 của Viện Khoa học sở hữu trí tuệ, không phải bài trình bày gốc."
         ),
+        # Validity (corpus/README.md) rides along so a deck shows its legal version and check date.
+        **{k: meta[k] for k in ("legal_version", "valid_from", "valid_to", "checked", "confidence") if meta.get(k)},
     }
 
 
