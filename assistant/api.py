@@ -188,6 +188,10 @@ def create_app(assistant: Assistant) -> FastAPI:
     from . import web
 
     web.install(app)
+    from . import dashboard_routes, stats_routes
+
+    dashboard_routes.install(app)
+    stats_routes.install(app)  # after web: its counting middleware is outermost and sees final responses
     from . import generations
 
     generations.install(app)  # swaps in the index generation a re-ingest stamps, without a restart
