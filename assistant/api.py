@@ -27,6 +27,9 @@ class ChatFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: StrictStr | list[StrictStr] | None = None
     ip_type: StrictStr | list[StrictStr] | None = None
+    source_id: StrictStr | list[StrictStr] | None = Field(default=None, description="only these sources' chunks")
+    event: StrictStr | list[StrictStr] | None = Field(default=None, description="only these training events' decks "
+                                                       "(event ids from GET /api/training)")
 
 
 class ChatRequest(BaseModel):
@@ -68,7 +71,7 @@ router = APIRouter()
 
 def _filters(body: ChatRequest):
     f = body.filters
-    return parse_filters(f.kind, f.ip_type) if f else None
+    return parse_filters(f.kind, f.ip_type, source_id=f.source_id, event=f.event) if f else None
 
 
 @router.post("/api/chat", response_model=ChatResponse, tags=["chat"])
@@ -185,6 +188,11 @@ def create_app(assistant: Assistant) -> FastAPI:
         return JSONResponse({"error": "internal_error", "detail": "unexpected server error"}, status_code=500)
 
     app.include_router(router)
+    from . import advice_routes, fees_routes, training_routes
+
+    app.include_router(fees_routes.router)
+    app.include_router(training_routes.router)
+    app.include_router(advice_routes.router)
     from . import web
 
     web.install(app)
