@@ -95,6 +95,14 @@ class VectorStore:
     def count(self) -> int:
         return self._collection.count()
 
+    def ids(self) -> list[str]:
+        """Every vector's id (for checks that the vectors and the catalog agree)."""
+        out: list[str] = []
+        total = self.count()
+        for offset in range(0, total, self.max_batch):
+            out += self._collection.get(include=[], limit=self.max_batch, offset=offset)["ids"]
+        return out
+
 
 def _uri(path: Path, readonly: bool = False) -> str:
     from urllib.parse import quote
