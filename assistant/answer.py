@@ -1,5 +1,10 @@
-"""Extractive answers: the composer is a pure function of (question, hits). It cannot invent —
-every statement it writes is a sentence, clause or list item of a retrieved source, marked [n]."""
+"""Extractive answers: the composer is a pure function of (understood question, hits, cards). It cannot
+invent — every statement it writes is a card's curated answer (validated at ingest against the law it cites)
+or a sentence, clause or list item of a retrieved source, and each is marked [n].
+
+Answers lead with the direct answer (the figure, the yes or no, the definition, the asked-for list), then up
+to a few supporting points; each fact is stated once, and sources that support the same statement share its
+line. The "not legal advice" notice is a field of the answer, not part of its text."""
 
 from __future__ import annotations
 
@@ -7,12 +12,14 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .glossary import definition_subject, expansions, ip_objects
-from .models import Answer, Citation, Hit
+from .models import Answer, Chunk, Citation, Hit
 from .text import _ITEM, _data, detect_language, fold, lexical_terms, split_sentences, stopwords, words
+from .understand import Question, understand
 
 _NUMERIC_Q = re.compile(r"(?<!\w)(bao lau|bao nhieu|khi nao|thoi han|may nam|may thang|ngay nao|luc nao|how long|how much|"
                         r"how many|when|until|deadline|term|time limit)(?!\w)")
@@ -38,10 +45,10 @@ def _domain_patterns() -> tuple[re.Pattern, ...]:
     return tuple(re.compile(rf"(?<!\w){re.escape(t)}") for t in _data("domain_terms.json")["terms"])
 
 
-def in_domain(question: str) -> bool:
+def in_domain(q: Question) -> bool:
     # Glossary expansions count: "protect my brand" is about nhãn hiệu.
-    folded = fold(f"{question} {' '.join(expansions(question))}")
-    return any(p.search(folded) for p in _domain_patterns())
+    folded = f"{q.folded} {fold(' '.join(q.expansions))}"
+    return bool(q.objects) or any(p.search(folded) for p in _domain_patterns())
 
 
 def _content_words(text: str) -> list[str]:
@@ -49,29 +56,77 @@ def _content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in stop and len(w) > 1]
 
 
-def assess(question: str, hits: Sequence[Hit]) -> Grounding:
+def assess(q: Question, hits: Sequence[Hit]) -> Grounding:
     """Is there ground for an answer? Domain words, and how much of the question the top sources cover."""
-    domain = in_domain(question)
+    domain = in_domain(q)
     if not hits:
         return Grounding(False, domain, 0.0, 0.0)
-    evidence = " ".join(h.chunk.embed_text() for h in hits[:3])
-    ev_words = set(words(evidence))
-    q_words = _content_words(question)
+    ev_words: set[str] = set()
+    folded_ev = ""
+    for h in hits[:3]:
+        prep = prepared(h.chunk)
+        ev_words |= prep.words
+        folded_ev += " " + prep.folded_words
+    q_words = _content_words(q.core)
     coverage = sum(w in ev_words for w in q_words) / len(q_words) if q_words else 0.0
-    legal_words = _content_words(" ".join(expansions(question)))
+    legal_words = _content_words(" ".join(q.expansions))
     if legal_words:
         # An English question is covered through the legal terms it expands to.
         coverage = max(coverage, sum(w in ev_words for w in legal_words) / len(legal_words))
-    toks = words(question)
+    toks = words(q.core)
     bigrams = [f"{a} {b}" for a, b in zip(toks, toks[1:])
                if not (a in stopwords("vi") and b in stopwords("vi"))]
-    folded_ev = " ".join(words(evidence))
     bi_cov = sum(b in folded_ev for b in bigrams) / len(bigrams) if bigrams else 0.0
     if domain:
         grounded = coverage >= 0.3
     else:
         grounded = coverage >= 0.75 and bi_cov >= 0.5
     return Grounding(grounded, domain, coverage, bi_cov)
+
+
+# --- per-chunk work, done once per chunk (not per query) -------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    units: tuple[str, ...]              # sentences, clauses, list items (heading line dropped)
+    terms: tuple[frozenset[str], ...]   # lexical terms of each unit
+    folded: tuple[str, ...]             # folded text of each unit
+    english: tuple[bool, ...]
+    objects: tuple[frozenset[str], ...]
+    quantity: tuple[bool, ...]
+    heading_terms: frozenset[str]
+    heading_objects: frozenset[str]
+    words: frozenset[str]
+    folded_words: str
+
+
+def prepared(chunk: Chunk) -> _Prepared:
+    return _prepare(chunk.chunk_id, chunk.text, chunk.kind, chunk.title, chunk.locator)
+
+
+@lru_cache(maxsize=100_000)
+def _prepare(chunk_id: str, text: str, kind: str, title: str, locator: str) -> _Prepared:
+    first, _, rest = text.partition("\n")
+    body = text
+    # The first line of a chunk is usually its heading ("Điều 93. …"): context for retrieval, not a statement.
+    if rest and kind != "record" and (_HEADING_LINE.match(first) or (
+            len(first) < 120 and not first.rstrip().endswith((".", ":", ";")))):
+        body = rest
+    units = tuple(u for u in split_sentences(body) if len(_clean(u)) > 12)
+    embed = f"{title} — {locator}\n{text}" if locator else f"{title}\n{text}"
+    all_words = words(embed)
+    return _Prepared(
+        units=units,
+        terms=tuple(frozenset(lexical_terms(u)) for u in units),
+        folded=tuple(fold(u) for u in units),
+        english=tuple(detect_language(u) == "en" for u in units),
+        objects=tuple(frozenset(ip_objects(u)) for u in units),
+        quantity=tuple(bool(_QUANTITY.search(u)) for u in units),
+        heading_terms=frozenset(lexical_terms(f"{title} {locator} {first}")),
+        heading_objects=frozenset(ip_objects(f"{locator} {first}")),
+        words=frozenset(all_words),
+        folded_words=" ".join(all_words),
+    )
 
 
 @dataclass(slots=True)
@@ -83,87 +138,74 @@ class _Unit:
     relevance: float = 0.0
 
 
+_NUMBERING = re.compile(r"^(\d+[a-z]?[.)]|[a-zđ]\d?\))\s+")
+
+
 def _clean(unit: str) -> str:
-    unit = _LIST_MARK.sub("", unit.strip())
+    # "6. Giấy chứng nhận …" reads as a statement without the clause number its source gave it.
+    unit = _NUMBERING.sub("", _LIST_MARK.sub("", unit.strip()))
     return _MD.sub("", unit).strip()
 
 
-def _units(hits: Sequence[Hit], max_hits: int) -> list[_Unit]:
-    out = []
-    for r, hit in enumerate(hits[:max_hits]):
-        text = hit.chunk.text
-        first, _, rest = text.partition("\n")
-        # The first line of a chunk is usually its heading ("Điều 93. …"): context for retrieval, not a statement.
-        if rest and hit.chunk.kind != "record" and (_HEADING_LINE.match(first) or (
-                len(first) < 120 and not first.rstrip().endswith((".", ":", ";")))):
-            text = rest
-        lines = split_sentences(text)
-        out.extend(_Unit(r, i, u) for i, u in enumerate(lines) if len(_clean(u)) > 12)
-    return out
-
-
-def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hits: int = 8,
-                 idf: Callable[[str], float] | None = None) -> list[_Unit]:
+def select_units(q: Question | str, hits: Sequence[Hit], max_units: int = 6, max_hits: int = 8,
+                 idf: Callable[[str], float] | None = None, lists: bool = True) -> list[_Unit]:
     """Rank the sources' sentences and list items by the question's terms (bigrams weigh more, rare terms
-    more than common ones, a matching heading lends weight to its body) and keep the best few."""
-    units = _units(hits, max_hits)
+    more than common ones, a matching heading lends weight to its body) and keep the best few, best first."""
+    q = q if isinstance(q, Question) else understand(q)
+    preps = [prepared(h.chunk) for h in hits[:max_hits]]
+    units = [_Unit(r, i, u) for r, p in enumerate(preps) for i, u in enumerate(p.units)]
     if not units:
         return []
-    query_terms = set(lexical_terms(question + " " + " ".join(expansions(question))))
-    unit_terms = [set(lexical_terms(u.text)) for u in units]
+    query_terms = set(lexical_terms(q.core + " " + " ".join(q.expansions)))
+    unit_terms = [preps[u.hit_rank].terms[u.pos] for u in units]
     if idf is None:
         df = Counter(t for ts in unit_terms for t in ts if t in query_terms)
         n = len(units)
         idf = lambda t: math.log1p(n / df[t]) if df[t] else 0.0  # noqa: E731
     weight = {t: idf(t) * (2.0 if "_" in t else 1.0) for t in query_terms}
-    heading_terms = {r: set(lexical_terms(f"{h.chunk.title} {h.chunk.locator} {h.chunk.text.partition(chr(10))[0]}"))
-                     for r, h in enumerate(hits[:max_hits])}
     # Sources lend weight by how well retrieval ranked them: relative fused score, not rank, since
     # fused scores are often nearly tied.
     top = max((h.score for h in hits[:max_hits]), default=0.0) or 1.0
     rel = [max(h.score, 0.0) / top for h in hits[:max_hits]]
     rel = [r * r if r > 0 else 1.0 / (1.0 + i) for i, r in enumerate(rel)]
     # Boilerplate (the same opening in three or more sources, e.g. a deck's disclaimer) says little.
-    opening = lambda t: " ".join(words(t))[:40]  # noqa: E731
+    opening = lambda u: " ".join(preps[u.hit_rank].folded[u.pos].split())[:40]  # noqa: E731
     sources_with: dict[str, set[int]] = {}
     for u in units:
-        sources_with.setdefault(opening(u.text), set()).add(u.hit_rank)
-    numeric = bool(_NUMERIC_Q.search(fold(question)))
-    subject = definition_subject(question)
+        sources_with.setdefault(opening(u), set()).add(u.hit_rank)
+    numeric = bool(_NUMERIC_Q.search(q.folded)) or bool(set(q.facets) & {"term", "examination_time", "fees"})
+    subject = definition_subject(q.core)
     # A definition names its subject first: "12. Sáng chế (…) là giải pháp …", "A trademark is …".
-    # An English subject also matches its Vietnamese legal term ("geographical indication" → "chỉ dẫn địa lý").
     names = "|".join(re.escape(n) for n in [subject, *map(fold, expansions(subject))]) if subject else ""
     defines = re.compile(rf"^(\d+\.\s*|[-•*]\s*)?(a |an |the )?({names})s?(?!\w)[^.;:]{{0,60}}"
                          rf"(?<!\w)(la|is|are|means)(?!\w)") if subject else None
-    english = detect_language(question) == "en"
-    asked = ip_objects(question + " " + " ".join(expansions(question)))
-    heading_objects = {r: ip_objects(f"{h.chunk.locator} {h.chunk.text.partition(chr(10))[0]}")
-                       for r, h in enumerate(hits[:max_hits])}
-    lead_terms: set[str] = set()
-    lead_text = ""
+    asked = set(q.objects)
+    lead_terms: frozenset[str] = frozenset()
+    lead_objects: frozenset[str] = frozenset()
     for i, (u, ts) in enumerate(zip(units, unit_terms)):
+        p = preps[u.hit_rank]
         # A list item also borrows the words of the line that introduces it ("2. Thẩm định nội dung:").
         if i and units[i - 1].hit_rank == u.hit_rank and units[i - 1].text.rstrip().endswith(":"):
-            lead_terms, lead_text = unit_terms[i - 1], units[i - 1].text
+            lead_terms, lead_objects = unit_terms[i - 1], p.objects[u.pos - 1]
         elif not _ITEM.match(u.text) or (i and units[i - 1].hit_rank != u.hit_rank):
-            lead_terms, lead_text = set(), ""
+            lead_terms, lead_objects = frozenset(), frozenset()
         own = ts & query_terms
-        lent = ((heading_terms[u.hit_rank] | (lead_terms if _ITEM.match(u.text) else set())) & query_terms) - own
+        lent = ((p.heading_terms | (lead_terms if _ITEM.match(u.text) else frozenset())) & query_terms) - own
         s = sum(weight[t] for t in own) + 0.5 * sum(weight[t] for t in lent)
-        if numeric and _QUANTITY.search(u.text):
+        if numeric and p.quantity[u.pos]:
             s *= 1.5
-        if len(sources_with[opening(u.text)]) > 2:
+        if len(sources_with[opening(u)]) > 2:
             s *= 0.3
         # Style preferences order the passages but do not decide which are relevant enough (the floor).
         style = 1.0
-        if defines is not None and defines.search(fold(u.text)):
+        if defines is not None and defines.search(p.folded[u.pos]):
             style *= 1.6  # "Sáng chế là giải pháp kỹ thuật …" answers "Sáng chế là gì?"
-        if english and detect_language(u.text) == "en":
-            style *= 1.2
+        if q.english and p.english[u.pos]:
+            style *= 2.0  # English in, English out: an English statement beats a Vietnamese quotation
         if asked:
             # A sentence that names no object speaks of its section's ("Thời hạn bảo hộ kiểu dáng…").
-            about = (ip_objects(u.text) or (ip_objects(lead_text) if _ITEM.match(u.text) else set())
-                     or heading_objects[u.hit_rank])
+            about = (p.objects[u.pos] or (lead_objects if _ITEM.match(u.text) else frozenset())
+                     or p.heading_objects)
             if about and not about & asked:
                 s *= 0.3  # a sentence about designs does not answer a question about trademarks
         u.relevance = s * rel[u.hit_rank]
@@ -186,20 +228,20 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
     by_hit: dict[int, list[_Unit]] = {}
     for u in units:
         by_hit.setdefault(u.hit_rank, []).append(u)
-    extra: list[_Unit] = []
+    extra: list[tuple[_Unit, _Unit]] = []  # (unit, the chosen unit it belongs with)
     for u in chosen:
         siblings = by_hit[u.hit_rank]
         i = siblings.index(u)
-        if u.text.rstrip().endswith(":"):
+        if u.text.rstrip().endswith(":") and lists:
             # A list introduced by a chosen 'as follows:' line comes with its items.
             for x in siblings[i + 1:i + 9]:
                 if not _ITEM.match(x.text):
                     break
-                extra.append(x)
-        elif numeric and not _QUANTITY.search(u.text) and i + 1 < len(siblings) \
-                and _QUANTITY.search(siblings[i + 1].text) and not _ITEM.match(siblings[i + 1].text):
+                extra.append((x, u))
+        elif numeric and not preps[u.hit_rank].quantity[u.pos] and i + 1 < len(siblings) \
+                and preps[u.hit_rank].quantity[siblings[i + 1].pos] and not _ITEM.match(siblings[i + 1].text):
             # "How long?" answered by the next sentence: "… trước khi hết thời hạn." + "Việt Nam: 31 tháng."
-            extra.append(siblings[i + 1])
+            extra.append((siblings[i + 1], u))
         if _ITEM.match(u.text):
             # A chosen list item brings its lead-in, so it reads as a whole statement. The lead-in may be
             # a numbered clause itself ("3. … trong các trường hợp sau:" over points a), b)).
@@ -207,13 +249,15 @@ def select_units(question: str, hits: Sequence[Hit], max_units: int = 6, max_hit
             lead = next((x for x in reversed(siblings[:i])
                          if not _ITEM.match(x.text) or (level and not _POINT.match(x.text))), None)
             if lead is not None and lead.text.rstrip().endswith(":"):
-                extra.append(lead)
+                extra.append((lead, u))
     seen = {id(u) for u in chosen}
-    for x in extra:
+    for x, owner in extra:
         if id(x) not in seen and len(chosen) < max_units + 8:
+            x.score = owner.score * 0.999  # reads with the statement it completes
             chosen.append(x)
             seen.add(id(x))
-    # Sources in order of their best passage, passages in reading order within a source.
+    # The best statement first (with its lead-in); then sources in order of their best passage, passages in
+    # reading order within a source.
     best: dict[int, float] = {}
     for u in chosen:
         best[u.hit_rank] = max(best.get(u.hit_rank, 0.0), u.score)
@@ -225,41 +269,233 @@ def _snippet(text: str, limit: int = 280) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def compose(question: str, hits: Sequence[Hit], *, max_units: int = 6, station_hint_vi: str = "",
-            station_hint_en: str = "", idf: Callable[[str], float] | None = None) -> Answer:
-    lang = detect_language(question)
-    ground = assess(question, hits)
-    if not ground.grounded:
-        return refusal(lang, station_hint_vi, station_hint_en)
-    units = select_units(question, hits, max_units=max_units, idf=idf)
+# --- the answer's shape -------------------------------------------------------------------------------------
+
+def _spec() -> dict:
+    return _data("understanding.json")
+
+
+def budget_words(q: Question) -> int:
+    budgets = _spec()["facet_budget_words"]
+    return max((budgets.get(f, budgets["default"]) for f in q.facets[:2]), default=budgets["default"])
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(_content_words(re.sub(r"\[\d+\]", " ", text)))
+
+
+def same_statement(a: str, b: str) -> bool:
+    """Two statements that say the same thing: most content words shared (either way)."""
+    wa, wb = _wordset(a), _wordset(b)
+    if not wa or not wb:
+        return False
+    shared = len(wa & wb)
+    return shared / len(wa | wb) >= 0.6 or shared / min(len(wa), len(wb)) >= 0.85
+
+
+class _Citer:
+    """Numbers citations in order of first use; one number per chunk."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.citations: list[Citation] = []
+
+    def cite(self, chunk: Chunk, snippet: str, score: float, language: str = "") -> int:
+        if chunk.chunk_id not in self.numbers:
+            n = len(self.numbers) + 1
+            self.numbers[chunk.chunk_id] = n
+            cit = Citation.of(n, chunk, _snippet(snippet), round(score, 4))
+            cit.language = language
+            self.citations.append(cit)
+        return self.numbers[chunk.chunk_id]
+
+
+def _render(statements: list[dict[str, Any]]) -> str:
+    """The lead as a paragraph, supporting points as bullets, an earlier rule as a closing line."""
+    def marks(st):
+        return "".join(f"[{n}]" for n in st["cites"])
+
+    lead = [st for st in statements if st["role"] == "lead"]
+    points = [st for st in statements if st["role"] == "point"]
+    notes = [st for st in statements if st["role"] == "note"]
+    parts = [" ".join(f"{st['text']} {marks(st)}".strip() for st in lead)]
+    if points:
+        parts.append("\n".join(f"- {st['text']} {marks(st)}".rstrip() for st in points))
+    for st in notes:
+        parts.append(f"{st['text']} {marks(st)}".rstrip())
+    return "\n\n".join(p for p in parts if p)
+
+
+def _words(text: str) -> int:
+    return len(re.sub(r"\[\d+\]", " ", text).split())
+
+
+def _dedupe(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for st in statements:
+        twin = next((o for o in out if o["role"] != "note" and st["role"] != "note"
+                     and same_statement(o["text"], st["text"])), None)
+        if twin is not None:
+            twin["cites"] += [n for n in st["cites"] if n not in twin["cites"]]
+            continue
+        out.append(st)
+    return out
+
+
+def _fit(statements: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    """Keep the lead whole; add points while they fit the facet's word budget."""
+    out, used = [], 0
+    for st in statements:
+        n = _words(st["text"])
+        if out and st["role"] == "point" and used + n > budget:
+            continue
+        out.append(st)
+        used += n
+    return out
+
+
+def _answer(q: Question, statements: list[dict[str, Any]], citer: _Citer, hints: tuple[str, str]) -> Answer:
+    statements = _fit(_dedupe(statements), budget_words(q))
+    used = sorted({n for st in statements for n in st["cites"]})
+    # Renumber so markers run 1, 2, 3 … in reading order and every citation is used.
+    order: list[int] = []
+    for st in statements:
+        for n in st["cites"]:
+            if n not in order:
+                order.append(n)
+    renum = {old: new for new, old in enumerate(order, 1)}
+    by_n = {c.n: c for c in citer.citations}
+    citations = [replace(by_n[old], n=renum[old]) for old in order if old in used]
+    for st in statements:
+        st["cites"] = [renum[n] for n in st["cites"]]
+    text = _render(statements)
+    return Answer(answer=text, citations=citations, grounded=True, language=q.language,
+                  notice=_notice(q.language, *hints),
+                  statements=[{"text": st["text"], "cites": st["cites"], "role": st["role"]} for st in statements])
+
+
+def _notice(lang: str, hint_vi: str, hint_en: str) -> str:
+    return _text(lang)["outro"].format(hint=hint_en if lang == "en" else hint_vi)
+
+
+def _ddmmyyyy(day: str) -> str:
+    y, m, d = day.split("-")
+    return f"{d}/{m}/{y}"
+
+
+def _best_sentence(chunk: Chunk, statement: str) -> str:
+    """The sentence of a basis chunk closest to a card's statement: the citation's snippet."""
+    prep = prepared(chunk)
+    if not prep.units:
+        return chunk.text
+    want = frozenset(lexical_terms(statement))
+    best = max(range(len(prep.units)), key=lambda i: len(prep.terms[i] & want))
+    return prep.units[best]
+
+
+def card_answer(q: Question, matches: Sequence[Any], chunk_of: Mapping[str, Chunk], index: Any = None,
+                hints: tuple[str, str] = ("", "")) -> Answer:
+    """Lead with the matched card's answer, cite its basis as in force on q.as_of; add its points, a second
+    card for a second facet, and — when the rule changed in the last two years — one line on the earlier rule."""
+    lang = "en" if q.english else "vi"
+    citer = _Citer()
+    statements: list[dict[str, Any]] = []
+
+    def basis(ids: Sequence[str], text: str) -> list[int]:
+        chunks = [chunk_of[c] for c in ids if c in chunk_of]
+        current = [c for c in chunks if c.valid_on(q.as_of)] or chunks
+        return [citer.cite(c, _best_sentence(c, text), 1.0) for c in current[:3]]
+
+    for k, m in enumerate(matches):
+        card = m.card
+        statements.append({"role": "lead" if k == 0 else "point", "text": card.answer[lang],
+                           "cites": basis(card.basis_chunks, card.answer["vi"])})
+    lead = matches[0].card
+    for p in lead.points[:3]:
+        statements.append({"role": "point", "text": str(p[lang]),
+                           "cites": basis(p.get("basis_chunks") or lead.basis_chunks, str(p["vi"]))})
+    if len(matches) > 1:
+        for p in matches[1].card.points[:1]:
+            statements.append({"role": "point", "text": str(p[lang]),
+                               "cites": basis(p.get("basis_chunks") or matches[1].card.basis_chunks, str(p["vi"]))})
+    earlier = _earlier_rule(q, lead, index, lang, basis)
+    if earlier:
+        statements.append(earlier)
+    return _answer(q, statements, citer, hints)
+
+
+def _earlier_rule(q: Question, card: Any, index: Any, lang: str, basis: Callable) -> dict[str, Any] | None:
+    """One short line: the rule this card's rule replaced, since when, and what the transitional rule says."""
+    if index is None or not card.supersedes or not card.valid_from:
+        return None
+    old = index.by_id.get(card.supersedes)
+    if old is None:
+        return None
+    asked = date.fromisoformat(q.as_of)
+    changed = date.fromisoformat(card.valid_from)
+    if (asked - changed).days > 2 * 366:
+        return None
+    words_ = _text(lang)
+    transition = (card.transition or {}).get(lang) or words_["transition_unconfirmed"]
+    text = words_["earlier_rule"].format(date=_ddmmyyyy(card.valid_from), rule=old.answer[lang].rstrip("."),
+                                         transition=transition)
+    # The earlier rule is cited to the historical text it came from.
+    chunks_old = [c for c in old.basis_chunks]
+    return {"role": "note", "text": text, "cites": basis_historic(chunks_old, basis)}
+
+
+def basis_historic(ids: Sequence[str], basis: Callable) -> list[int]:
+    return basis(ids, "")
+
+
+def passage_answer(q: Question, hits: Sequence[Hit], *, max_units: int = 6,
+                   idf: Callable[[str], float] | None = None, hints: tuple[str, str] = ("", "")) -> Answer | None:
+    """No card: the best sentence of the retrieved sources first, then a few supporting ones, in the same shape."""
+    list_facet = bool(set(q.facets[:2]) & set(_spec()["list_facets"])) or not q.facets
+    units = select_units(q, hits, max_units=max_units if list_facet else min(max_units, 4), idf=idf, lists=list_facet)
     if not units:
-        return refusal(lang, station_hint_vi, station_hint_en)
-    numbers: dict[int, int] = {}
-    best_unit: dict[int, _Unit] = {}
-    marks: list[list[int]] = []
-    for u in units:
-        # A guide's sentence that names its legal basis ("… (Điều 93 khoản 6 Luật SHTT)") also cites that
-        # article when retrieval brought it: the statement becomes traceable to the law itself.
+        return None
+    citer = _Citer()
+    statements: list[dict[str, Any]] = []
+    lead = max(units, key=lambda u: u.score)
+    ordered = [lead] + [u for u in units if u is not lead]
+    # A lead that is a list item reads with its lead-in first.
+    lead_in = next((u for u in units if u.hit_rank == lead.hit_rank and u.pos < lead.pos
+                    and u.text.rstrip().endswith(":") and _ITEM.match(lead.text)), None)
+    if lead_in is not None:
+        ordered = [lead_in, lead] + [u for u in units if u not in (lead, lead_in)]
+    for k, u in enumerate(ordered):
+        hit = hits[u.hit_rank]
+        prep = prepared(hit.chunk)
+        vi_in_en = q.english and not prep.english[u.pos]
+        text = _clean(u.text)
+        if vi_in_en:
+            text = f"{_text('en')['vietnamese_quote']} {text}"
         ranks = [u.hit_rank] + [r for r in _cited_articles(u, hits) if r != u.hit_rank]
-        for r in ranks:
-            if r not in numbers:
-                numbers[r] = len(numbers) + 1
-            if r not in best_unit or (r == u.hit_rank and u.score > best_unit[r].score):
-                best_unit[r] = u
-        marks.append([numbers[r] for r in ranks])
-    citations = []
-    for rank, n in numbers.items():
-        hit = hits[rank]
-        c = hit.chunk
-        snippet = best_unit[rank].text if best_unit[rank].hit_rank == rank else c.text.partition("\n")[2] or c.text
-        citations.append(Citation(n=n, source_id=c.source_id, title=c.title, kind=c.kind, locator=c.locator,
-                                  snippet=_snippet(snippet), url=c.url, score=round(hit.score, 4)))
-    lines = [_frame_intro(lang)]
-    for u, ns in zip(units, marks):
-        lines.append(f"- {_clean(u.text)} " + "".join(f"[{n}]" for n in ns))
-    lines.append("")
-    lines.append(_frame_outro(lang, station_hint_vi, station_hint_en))
-    return Answer(answer="\n".join(lines), citations=citations, grounded=True, language=lang)
+        cites = [citer.cite(hits[r].chunk, u.text if r == u.hit_rank else hits[r].chunk.text.partition("\n")[2]
+                            or hits[r].chunk.text, hits[r].score, "vi" if vi_in_en and r == u.hit_rank else "")
+                 for r in ranks]
+        role = "lead" if k == 0 or (lead_in is not None and k == 1) else "point"
+        statements.append({"role": role, "text": text, "cites": cites})
+    return _answer(q, statements, citer, hints)
+
+
+def compose(question: Question | str, hits: Sequence[Hit], *, cards: Sequence[Any] = (),
+            chunk_of: Mapping[str, Chunk] | None = None, card_index: Any = None, max_units: int = 6,
+            station_hint_vi: str = "", station_hint_en: str = "",
+            idf: Callable[[str], float] | None = None) -> Answer:
+    """The answer to an understood question from its hits and matched cards (pure: no store, no model)."""
+    q = question if isinstance(question, Question) else understand(question)
+    hints = (station_hint_vi, station_hint_en)
+    if q.jurisdiction == "foreign":
+        return refusal(q.language, *hints, reason="foreign_law")
+    ground = assess(q, hits)
+    if cards and (ground.domain or ground.grounded):
+        return card_answer(q, cards, chunk_of or {}, card_index, hints)
+    if not ground.grounded:
+        return refusal(q.language, *hints, reason="not_covered" if ground.domain else "out_of_domain")
+    answer = passage_answer(q, hits, max_units=max_units, idf=idf, hints=hints)
+    return answer or refusal(q.language, *hints, reason="not_covered")
 
 
 _ARTICLE_REF = re.compile(r"Điều\s+(\d+[a-zđ]?)(?:\s+khoản\s+(\d+))?", re.I)
@@ -295,17 +531,11 @@ def _text(lang: str) -> dict:
     return _data("answer_text.json")["en" if lang == "en" else "vi"]
 
 
-def _frame_intro(lang: str) -> str:
-    return _text(lang)["intro"]
-
-
-def _frame_outro(lang: str, hint_vi: str, hint_en: str) -> str:
-    return _text(lang)["outro"].format(hint=hint_en if lang == "en" else hint_vi)
-
-
-def refusal(lang: str, hint_vi: str = "", hint_en: str = "") -> Answer:
-    text = _text(lang)["refusal"].format(hint=hint_en if lang == "en" else hint_vi)
-    return Answer(answer=text, citations=[], grounded=False, language=lang)
+def refusal(lang: str, hint_vi: str = "", hint_en: str = "", reason: str = "out_of_domain") -> Answer:
+    """No answer, and why: outside IP law, another country's law, or a facet the sources do not cover."""
+    key = {"foreign_law": "refusal_foreign", "not_covered": "refusal_not_covered"}.get(reason, "refusal")
+    text = _text(lang)[key].format(hint=hint_en if lang == "en" else hint_vi)
+    return Answer(answer=text, citations=[], grounded=False, language=lang, refusal=reason)
 
 
 def conflict_lines(answer: Answer, mark: str, conflicts: Sequence, hits: Sequence[Hit | None], lang: str) -> Answer:
@@ -338,4 +568,5 @@ def conflict_lines(answer: Answer, mark: str, conflicts: Sequence, hits: Sequenc
         citations += [replace(c, n=c.n + cited) for c in answer.citations]
     grounded = answer.grounded or cited > 0
     return Answer(answer="\n".join(lines).strip(), citations=citations, grounded=grounded, mode=answer.mode,
-                  took_ms=answer.took_ms, language=lang)
+                  took_ms=answer.took_ms, language=lang, notice=answer.notice,
+                  refusal=None if grounded else answer.refusal)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
@@ -13,8 +14,48 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .deps import AssistantDep
 from .errors import AssistantError
+from .guard import RequestGuard
+from .models import KINDS
 from .retrieve import parse_filters
-from .service import Assistant
+from .service import RECORD_STATUSES, RECORD_TYPES, Assistant
+
+# Allowed filter values, as the schema states them (corpus/README.md lists ip_type; records add their own).
+KindName = Literal[KINDS]  # type: ignore[valid-type]
+IP_TYPES = ("general", "copyright", "patent", "utility_solution", "design", "layout_design", "trademark",
+            "trade_name", "gi", "trade_secret", "enforcement", "procedure")
+IpTypeName = Literal[IP_TYPES]  # type: ignore[valid-type]
+RecordType = Literal[RECORD_TYPES]  # type: ignore[valid-type]
+RecordStatus = Literal[RECORD_STATUSES]  # type: ignore[valid-type]
+# SQLite integers are signed 64-bit; every paging number stays far below that.
+MAX_OFFSET = 1_000_000
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """The body of every error response: a stable machine code and a message for people."""
+
+    error: str = Field(examples=["invalid_input"])
+    detail: str = Field(examples=["question: String should have at least 1 character"])
+    errors: list[FieldError] | None = Field(default=None, description="422 only: which fields, and why")
+
+
+_ERROR_TEXT = {400: "Malformed request", 401: "Authentication required", 403: "Not allowed",
+               404: "Not found", 413: "Request body too large", 422: "Invalid input",
+               429: "Too many requests: retry after the `Retry-After` seconds", 503: "Store not built or not available"}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorOut, "description": _ERROR_TEXT[code]} for code in codes}
+
+
+# What any route can answer besides its own result: bad parameters, and a store that is not there.
+COMMON = (422, 503)
+BODY = (400, 413, 422, 503)
 
 
 class Turn(BaseModel):
@@ -25,8 +66,8 @@ class Turn(BaseModel):
 
 class ChatFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: StrictStr | list[StrictStr] | None = None
-    ip_type: StrictStr | list[StrictStr] | None = None
+    kind: KindName | list[KindName] | None = None
+    ip_type: IpTypeName | list[IpTypeName] | None = None
     source_id: StrictStr | list[StrictStr] | None = Field(default=None, description="only these sources' chunks")
     event: StrictStr | list[StrictStr] | None = Field(default=None, description="only these training events' decks "
                                                        "(event ids from GET /api/training)")
@@ -37,6 +78,17 @@ class ChatRequest(BaseModel):
     question: StrictStr = Field(min_length=1, max_length=2000)
     history: list[Turn] = Field(default_factory=list, max_length=40)
     filters: ChatFilters | None = None
+    as_of: date | None = Field(default=None, description="answer under the law in force on this date "
+                               "(2006-07-01 … today; default today, or IPA_AS_OF)")
+
+
+class Understood(BaseModel):
+    objects: list[str]
+    facets: list[str]
+    jurisdiction: Literal["vn", "abroad", "foreign"]
+    language: Literal["vi", "en"]
+    marks: list[str]
+    core: str
 
 
 class CitationOut(BaseModel):
@@ -48,6 +100,15 @@ class CitationOut(BaseModel):
     snippet: str
     url: str | None
     score: float
+    valid_from: str | None = None  # the cited text holds from … to … (None: open-ended)
+    valid_to: str | None = None
+    legal_version: str | None = None
+    language: str | None = None  # "vi" when an English answer quotes a Vietnamese passage
+
+
+class GenerationOut(BaseModel):
+    status: Literal["ok", "rejected", "error"]  # rejected: the guard refused the model's text; error: the server
+    reason: str | None = None  # e.g. "figure 1 năm not in [1]"
 
 
 class ChatResponse(BaseModel):
@@ -56,12 +117,18 @@ class ChatResponse(BaseModel):
     grounded: bool
     mode: str
     took_ms: float
+    language: Literal["vi", "en"]
+    as_of: str = Field(description="the date whose law the answer states")
+    understood: Understood
+    refusal: Literal["out_of_domain", "foreign_law", "not_covered"] | None = None
+    notice: str = Field(description="not legal advice, and where to ask: shown by the client beside the answer")
+    generation: GenerationOut | None = None  # set when generative mode ran; mode says whose text it is
 
 
 class MarkCheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     mark: StrictStr = Field(min_length=1, max_length=200)
-    nice_classes: list[StrictInt] | None = Field(default=None, max_length=45)
+    nice_classes: list[Annotated[StrictInt, Field(ge=1, le=45)]] | None = Field(default=None, max_length=45)
     goods: StrictStr | None = Field(default=None, max_length=2000)
     limit: StrictInt = Field(default=10, ge=1, le=50)
 
@@ -74,118 +141,160 @@ def _filters(body: ChatRequest):
     return parse_filters(f.kind, f.ip_type, source_id=f.source_id, event=f.event) if f else None
 
 
-@router.post("/api/chat", response_model=ChatResponse, tags=["chat"])
+@router.post("/api/chat", response_model=ChatResponse, tags=["chat"], responses=error_responses(*BODY))
 def chat(body: ChatRequest, assistant: AssistantDep) -> dict[str, Any]:
     """Answer a question with numbered citations; `grounded: false` when the sources have no answer."""
-    answer = assistant.chat(body.question, [t.model_dump() for t in body.history], _filters(body))
+    answer = assistant.chat(body.question, [t.model_dump() for t in body.history], _filters(body), as_of=body.as_of)
     return answer.to_dict()
 
 
-@router.post("/api/chat/stream", tags=["chat"])
+class EventStreamResponse(StreamingResponse):
+    media_type = "text/event-stream"
+
+
+_SSE_DOC = {200: {"description": "Server-Sent Events: `event: citations`, then `event: token`s, then `event: done`;"
+                                 " each `data:` line is JSON",
+                  "content": {"text/event-stream": {"schema": {"type": "string"},
+                                                    "example": 'event: done\ndata: {"grounded": true}\n\n'}}}}
+
+
+@router.post("/api/chat/stream", tags=["chat"], response_class=EventStreamResponse,
+             responses={**_SSE_DOC, **error_responses(*BODY)})
 def chat_stream(body: ChatRequest, assistant: AssistantDep) -> StreamingResponse:
     """Server-Sent Events: `citations`, then `token`s, then `done`."""
-    events = list(assistant.stream_chat(body.question, [t.model_dump() for t in body.history], _filters(body)))
+    events = iter(assistant.stream_chat(body.question, [t.model_dump() for t in body.history], _filters(body),
+                                          as_of=body.as_of))
+    # Validation and retrieval run before the first event, so bad input still gets a JSON 4xx; the rest is
+    # sent as it comes (a generative answer sentence by sentence, as the guard passes them).
+    first = next(events)
+
+    def sse(name: str, data: Any) -> str:
+        return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
     def gen():
+        yield sse(*first)
         for name, data in events:
-            yield f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+            yield sse(name, data)
 
-    return StreamingResponse(gen(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return EventStreamResponse(gen(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-@router.get("/api/search", tags=["search"])
+@router.get("/api/search", tags=["search"], responses=error_responses(*COMMON))
 def search(assistant: AssistantDep, q: Annotated[str, Query(min_length=1, max_length=2000)],
-           k: Annotated[int, Query(ge=1, le=50)] = 10, kind: str | None = None,
-           ip_type: str | None = None) -> dict[str, Any]:
+           k: Annotated[int, Query(ge=1, le=50)] = 10, kind: KindName | None = None,
+           ip_type: IpTypeName | None = None) -> dict[str, Any]:
     return {"q": q, "results": assistant.search(q, k, parse_filters(kind, ip_type))}
 
 
-@router.get("/api/sources", tags=["sources"])
-def list_sources(assistant: AssistantDep, kind: str | None = None,
+@router.get("/api/sources", tags=["sources"], responses=error_responses(*COMMON))
+def list_sources(assistant: AssistantDep, kind: KindName | None = None,
                  q: Annotated[str | None, Query(max_length=200)] = None,
                  limit: Annotated[int, Query(ge=1, le=500)] = 200,
-                 offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                 offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
     if kind:
         parse_filters(kind)
     return {"sources": assistant.list_sources(kind, q, limit, offset)}
 
 
-@router.get("/api/sources/{source_id:path}", tags=["sources"])
+@router.get("/api/sources/{source_id:path}", tags=["sources"], responses=error_responses(404, *COMMON))
 def get_source(source_id: str, assistant: AssistantDep) -> dict[str, Any]:
     # Ids are looked up in the catalog, never joined to a filesystem path: no traversal possible.
     return assistant.source(source_id)
 
 
-@router.post("/api/trademark/check", tags=["records"])
+@router.post("/api/trademark/check", tags=["records"], responses=error_responses(*BODY))
 def trademark_check(body: MarkCheckRequest, assistant: AssistantDep) -> dict[str, Any]:
     return assistant.check_mark(body.mark, body.nice_classes, body.goods, body.limit)
 
 
-@router.get("/api/records/search", tags=["records"])
+@router.get("/api/records/search", tags=["records"], responses=error_responses(*COMMON))
 def records_search(assistant: AssistantDep, q: Annotated[str, Query(max_length=200)] = "",
-                   kind: str | None = None, classes: Annotated[str | None, Query(pattern=r"^[\d, ]*$")] = None,
-                   status: str | None = None, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+                   kind: RecordType | None = None,
+                   classes: Annotated[str | None, Query(pattern=r"^[\d, ]*$", max_length=200)] = None,
+                   status: RecordStatus | None = None,
+                   limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
     cls = [int(x) for x in classes.replace(" ", "").split(",") if x] if classes else None
     return {"results": assistant.records_search(q, kind, cls, status, limit)}
 
 
-@router.get("/api/records/{record_id}", tags=["records"])
-def record(record_id: str, assistant: AssistantDep) -> dict[str, Any]:
+@router.get("/api/records/{record_id}", tags=["records"], responses=error_responses(404, *COMMON))
+def record(record_id: Annotated[str, Path(max_length=300)], assistant: AssistantDep) -> dict[str, Any]:
     return assistant.record(record_id)
 
 
-@router.get("/healthz", tags=["ops"])
+@router.get("/healthz", tags=["ops"], responses=error_responses(503))
 def healthz(assistant: AssistantDep) -> dict[str, Any]:
     return assistant.health()
 
 
-def _validation_message(exc: RequestValidationError) -> str:
+def clean_text(value: Any, limit: int = 300) -> str:
+    """Text that is safe to send back: unpaired surrogates replaced (they cannot be encoded), length capped.
+    Error messages never carry the request's input, but field names and ids can come from the client."""
+    text = str(value).encode("utf-8", "replace").decode("utf-8")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Only where and why: pydantic's "input" and "ctx" would echo the request (1 MB of it, or a lone surrogate).
+    return [{"loc": [x if isinstance(x, int) else clean_text(x, 60) for x in err.get("loc", ()) if x != "body"][:8],
+             "msg": clean_text(err.get("msg", "invalid")), "type": clean_text(err.get("type", "invalid"), 60)}
+            for err in exc.errors()[:20]]
+
+
+def _validation_message(errors: list[dict[str, Any]]) -> str:
     parts = []
-    for err in exc.errors():
-        loc = ".".join(str(x) for x in err.get("loc", ()) if x != "body")
-        msg = err.get("msg", "invalid")
-        if err.get("type") == "json_invalid":
+    for err in errors:
+        if err["type"] == "json_invalid":
             return "request body is not valid JSON"
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    return "; ".join(parts) or "invalid request"
+        loc = ".".join(str(x) for x in err["loc"])
+        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
+    return clean_text("; ".join(parts) or "invalid request", 1000)
 
 
 def create_app(assistant: Assistant) -> FastAPI:
-    app = FastAPI(title="Trợ lý SHTT — IP assistant", version="0.1.0",
-                  description="Cited answers to Vietnamese intellectual-property questions.")
-    app.state.assistant = assistant
-    max_body = assistant.settings.max_body_bytes
+    from . import web
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and (not length.isdigit() or int(length) > max_body):
-            return JSONResponse({"error": "payload_too_large", "detail": f"request body over {max_body} bytes"},
-                                status_code=413)
-        return await call_next(request)
+    # The interactive docs are served by web.py from vendored Swagger UI assets: the default pages load a CDN.
+    app = FastAPI(title="Trợ lý SHTT — IP assistant", version="0.1.0", docs_url=None, redoc_url=None,
+                  description="Cited answers to Vietnamese intellectual-property questions. Every error body is "
+                              "`{\"error\": code, \"detail\": message}`.")
+    app.state.assistant = assistant
+
+    def error(request: Request, status: int, code: str, detail: Any, headers: dict[str, str] | None = None):
+        """The one place an error becomes a response: an HTML page for the web pages, JSON everywhere else."""
+        detail = clean_text(detail, 1000)
+        if web.is_page_path(request.url.path):
+            return web.error_page(request, status, detail, headers)
+        return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+
+    async def guard_error(scope, status: int, code: str, detail: str):
+        return error(Request(scope), status, code, detail, {"Connection": "close"} if status == 413 else None)
+
+    app.add_middleware(RequestGuard, max_body=assistant.settings.max_body_bytes, respond=guard_error)
 
     @app.exception_handler(AssistantError)
-    async def assistant_error(_: Request, exc: AssistantError):
-        return JSONResponse({"error": exc.code, "detail": exc.message}, status_code=exc.status)
+    async def assistant_error(request: Request, exc: AssistantError):
+        return error(request, exc.status, exc.code, exc.message, getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError):
-        return JSONResponse({"error": "invalid_input", "detail": _validation_message(exc),
-                             "errors": json.loads(json.dumps(exc.errors(), default=str))}, status_code=422)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        errors = _field_errors(exc)
+        if web.is_page_path(request.url.path):
+            return error(request, 422, "invalid_input", _validation_message(errors))
+        return JSONResponse({"error": "invalid_input", "detail": _validation_message(errors), "errors": errors},
+                            status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException):
-        return JSONResponse({"error": "http_error", "detail": exc.detail}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return error(request, exc.status_code, "http_error", exc.detail, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception):
-        # A bug, not bad input: say so in JSON, keep details in the server log.
+    async def unexpected(request: Request, exc: Exception):
+        # A bug, not bad input: say so, keep details in the server log.
         import logging
 
         logging.getLogger("assistant").exception("unhandled error", exc_info=exc)
-        return JSONResponse({"error": "internal_error", "detail": "unexpected server error"}, status_code=500)
+        return error(request, 500, "internal_error", "unexpected server error")
 
     app.include_router(router)
     from . import advice_routes, fees_routes, training_routes
@@ -193,8 +302,6 @@ def create_app(assistant: Assistant) -> FastAPI:
     app.include_router(fees_routes.router)
     app.include_router(training_routes.router)
     app.include_router(advice_routes.router)
-    from . import web
-
     web.install(app)
     from . import dashboard_routes, stats_routes
 

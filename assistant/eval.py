@@ -1,8 +1,11 @@
 """Run a question set: `python -m assistant.eval QUESTIONS.jsonl [--store DIR] [--signals] [--json]`.
 
 Each line: {"q", "expect": [regex...], "cite": regex} or {"q", "ungrounded": true}.
-Prints facts / cites / refusals, retrieval Hit@1, Hit@5, MRR, latency — and, with --signals, the same
-retrieval figures for dense only, BM25 only and several fusion weights (how the defaults were chosen).
+Prints facts / cites / refusals; lead (every `expect` regex matches the first statement, i.e. the answer
+leads with the fact); dup (answers with two statements that say the same thing); median words; retrieval
+Hit@1, Hit@5, MRR; latency — and per failing question what was understood. With --signals, the same retrieval
+figures for dense only, BM25 only and several fusion weights (how the defaults were chosen). A row may carry
+`as_of` (the date whose law the answer must state).
 """
 
 from __future__ import annotations
@@ -48,22 +51,48 @@ def rank_metrics(ranks: list[int | None]) -> dict[str, float]:
             "mrr": sum(1 / r for r in ranks if r) / n}
 
 
+def _statements(ans) -> list[str]:
+    """The answer's statements: what the composer reports, else its lines (a generative answer)."""
+    if ans.statements:
+        return [s["text"] for s in ans.statements]
+    return [ln.lstrip("- ").strip() for ln in ans.answer.splitlines() if ln.strip()]
+
+
+def _has_duplicate(statements: list[str]) -> bool:
+    from .answer import same_statement
+
+    return any(same_statement(a, b) for i, a in enumerate(statements) for b in statements[i + 1:])
+
+
+def _words(text: str) -> int:
+    return len(re.sub(r"\[\d+\]", " ", text).split())
+
+
 def run(assistant: Assistant, questions: list[dict]) -> dict:
     answerable = [q for q in questions if not q.get("ungrounded")]
     refusals = [q for q in questions if q.get("ungrounded")]
-    facts = cites = refused = 0
+    facts = cites = refused = lead = dups = 0
     failures = []
     latencies = []
+    word_counts = []
     for q in questions:
         t = time.perf_counter()
-        ans = assistant.chat(q["q"])
+        ans = assistant.chat(q["q"], as_of=q.get("as_of"))
         latencies.append((time.perf_counter() - t) * 1000)
         if q.get("ungrounded"):
             ok = not ans.grounded and not ans.citations
             refused += ok
             if not ok:
-                failures.append({"id": q.get("id"), "q": q["q"], "why": "answered an off-topic question"})
+                failures.append({"id": q.get("id"), "q": q["q"], "why": "answered an off-topic question",
+                                 "understood": ans.understood})
             continue
+        statements = _statements(ans)
+        if ans.grounded:
+            word_counts.append(_words(ans.answer))
+            dups += _has_duplicate(statements)
+        first = statements[0] if statements else ""
+        lead_ok = ans.grounded and all(re.search(rx, first, re.I) for rx in q.get("expect", []))
+        lead += lead_ok
         missing = [rx for rx in q.get("expect", []) if not re.search(rx, ans.answer, re.I)]
         fact_ok = ans.grounded and not missing
         cite_ok = ans.grounded and _cite_ok(q["cite"], ans.citations) if q.get("cite") else ans.grounded
@@ -77,13 +106,19 @@ def run(assistant: Assistant, questions: list[dict]) -> dict:
                 why.append(f"answer lacks {missing}")
             if not cite_ok:
                 why.append(f"no citation matches /{q.get('cite')}/ (got {[c.locator for c in ans.citations]})")
-            failures.append({"id": q.get("id"), "q": q["q"], "why": "; ".join(why)})
+            failures.append({"id": q.get("id"), "q": q["q"], "why": "; ".join(why), "understood": ans.understood,
+                             "first": first[:160]})
+        elif not lead_ok:
+            failures.append({"id": q.get("id"), "q": q["q"], "why": "facts present but not in the first statement",
+                             "understood": ans.understood, "first": first[:160], "lead_only": True})
     ranks = retrieval_ranks(assistant, [q for q in answerable if q.get("cite")])
     lat = sorted(latencies)
     return {
         "questions": len(questions),
         "facts": f"{facts}/{len(answerable)}", "cites": f"{cites}/{len(answerable)}",
         "refusals": f"{refused}/{len(refusals)}",
+        "lead": f"{lead}/{len(answerable)}", "dup": f"{dups}/{len(word_counts)}",
+        "median_words": statistics.median(word_counts) if word_counts else 0,
         **{k: round(v, 3) for k, v in rank_metrics(ranks).items()},
         "latency_ms_p50": round(statistics.median(lat), 1) if lat else 0.0,
         "latency_ms_p95": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 1) if lat else 0.0,
@@ -133,13 +168,18 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
     print(f"questions {result['questions']}: facts {result['facts']}, cites {result['cites']}, "
-          f"refusals {result['refusals']}")
+          f"refusals {result['refusals']}, lead {result['lead']}, dup {result['dup']}, "
+          f"median words {result['median_words']}")
     print(f"retrieval: Hit@1 {result['hit@1']:.3f}  Hit@5 {result['hit@5']:.3f}  MRR {result['mrr']:.3f}")
     print(f"latency: p50 {result['latency_ms_p50']} ms  p95 {result['latency_ms_p95']} ms")
     for row in result.get("signals", []):
         print(f"  {row['signals']:<12} Hit@1 {row['hit@1']:.3f}  Hit@5 {row['hit@5']:.3f}  MRR {row['mrr']:.3f}")
     for f in result["failures"]:
-        print(f"FAIL {f['id']}: {f['q']} — {f['why']}")
+        tag = "LEAD" if f.get("lead_only") else "FAIL"
+        u = f.get("understood") or {}
+        print(f"{tag} {f['id']}: {f['q']} — {f['why']}")
+        print(f"     understood: objects {u.get('objects')} facets {u.get('facets')} "
+              f"jurisdiction {u.get('jurisdiction')}" + (f"; first: {f['first']}" if f.get("first") else ""))
     return 0
 
 

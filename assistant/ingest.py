@@ -179,38 +179,44 @@ def _ingest_locked(settings: Settings, roots: list[Path], rebuild: bool, progres
     owner_of = {sid: k for k, entry in known.items() for sid in entry["source_ids"]}
     seen: set[str] = set()
     pending: list[_Pending] = []
-    for root in roots:
+    # Answer cards go last: they are checked against the law of this run (cards.validate), so when any other
+    # file changed every card is checked again. sorted() is stable.
+    files = sorted(((root, path) for root in roots for path in iter_corpus_files(root)),
+                   key=lambda rp: _is_cards(rp[1]))
+    for root, path in files:
         id_root = keys.id_root(root)
         marker = keys.marker(id_root)
-        for path in iter_corpus_files(root):
-            key = keys.key(path, id_root)
-            seen.add(key)
-            digest = _digest(path, marker)
-            old = known.get(key)
-            if old and old["hash"] == digest:
-                report.unchanged += 1
-                continue
-            try:
-                sources = load_file(path, id_root)
-                clash = next((s.source_id for s in sources if owner_of.get(s.source_id, key) != key), None)
-                if clash:
-                    raise CorpusFileError(str(path), f"source id '{clash}' is already used by {owner_of[clash]}")
-            except CorpusFileError as exc:
-                # An unreadable edit keeps the last good version in the store: nothing is lost.
-                report.failed.append({"path": str(path), "error": exc.message})
-                continue
-            for s in sources:
-                owner_of[s.source_id] = key
-                s.path = key  # what the catalog shows is the key, never a machine's absolute path
-            chunks, texts = [], []
-            for s in sources:
-                for c in chunk_source(s):
-                    chunks.append(c)
-                    texts.append(embed_text(s, c))
-            pending.append(_Pending(key, marker, digest, sources, chunks, texts, existed=old is not None))
+        key = keys.key(path, id_root)
+        seen.add(key)
+        digest = _digest(path, marker)
+        old = known.get(key)
+        recheck = _is_cards(path) and (rebuild or any(not _is_cards(Path(x.key)) for x in pending) or any(
+            k not in seen and not _is_cards(Path(k)) for k in known))
+        if old and old["hash"] == digest and not recheck:
+            report.unchanged += 1
+            continue
+        try:
+            sources = load_file(path, id_root)
+            clash = next((s.source_id for s in sources if owner_of.get(s.source_id, key) != key), None)
+            if clash:
+                raise CorpusFileError(str(path), f"source id '{clash}' is already used by {owner_of[clash]}")
+        except CorpusFileError as exc:
+            # An unreadable edit keeps the last good version in the store: nothing is lost.
+            report.failed.append({"path": str(path), "error": exc.message})
+            continue
+        for s in sources:
+            owner_of[s.source_id] = key
+            s.path = key  # what the catalog shows is the key, never a machine's absolute path
+        chunks, texts = [], []
+        for s in sources:
+            for c in chunk_source(s):
+                chunks.append(c)
+                texts.append(embed_text(s, c))
+        pending.append(_Pending(key, marker, digest, sources, chunks, texts, existed=old is not None))
 
     gone = [k for k, entry in known.items()
             if k not in seen and _under_roots(keys.absolute(k, entry["root"]), roots)]
+    _validate_cards(pending, prev_dir, known, gone, report)
     report.removed = len(gone)
     report.updated = sum(p.existed for p in pending)
     report.added = len(pending) - report.updated
@@ -379,6 +385,36 @@ def _remove_legacy(store_dir: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
         elif p.exists():
             p.unlink()
+
+
+def _is_cards(path: Path) -> bool:
+    return path.suffix.lower() in (".yaml", ".yml")
+
+
+def _validate_cards(pending: list["_Pending"], prev_dir: Path | None, known: dict, gone: list[str],
+                    report: "IngestReport") -> None:
+    """Index only the cards whose basis resolves to this run's law chunks and whose figures it states."""
+    card_files = [p for p in pending if any(s.kind == "card" for s in p.sources)]
+    if not card_files:
+        return
+    from .cards import validate
+
+    renewed = {p.key for p in pending} | set(gone)
+    kept_ids = {cid for k, e in known.items() if k not in renewed for cid in e["chunk_ids"]}
+    universe: list[Chunk] = []
+    if prev_dir is not None and kept_ids and (prev_dir / "catalog.sqlite3").exists():
+        previous = Catalog(prev_dir / "catalog.sqlite3", readonly=True)
+        universe = [c for c in previous.all_chunks() if c.chunk_id in kept_ids and c.kind != "card"]
+        previous.close()
+    universe += [c for p in pending for c in p.chunks if c.kind != "card"]
+    for p in card_files:
+        ok, errors = validate(p.sources, universe)
+        report.failed.extend({"path": p.key, "error": e} for e in errors)
+        keep = {s.source_id for s in ok}
+        pairs = [(c, t) for c, t in zip(p.chunks, p.texts) if c.source_id in keep]
+        p.sources = ok
+        p.chunks = [c for c, _ in pairs]
+        p.texts = [t for _, t in pairs]
 
 
 def _under_roots(p: Path, roots: Sequence[Path]) -> bool:

@@ -872,6 +872,25 @@ def _capitalised(word: str) -> bool:
     return bool(word) and (word[0].isupper() or (word[0].isdigit() and any(c.isupper() for c in word)))
 
 
+def quoted_marks(question: str) -> list[str]:
+    """Only the quoted names: for a question written in capitals, where every word looks like a name."""
+    text = unicodedata.normalize("NFC", question or "")
+    found = sorted((m.start(1), m.group(1).strip()) for pat in _QUOTED for m in pat.finditer(text))
+    out: list[str] = []
+    for _, s in found:
+        s = s.strip(" .,;:!?")
+        if normalize_mark(s) and s not in out:
+            out.append(s)
+    return out
+
+
+def _function_word(word: str) -> bool:
+    """'Được', 'Có', 'Là' after 'nhãn hiệu' start the sentence's verb, not a name."""
+    from .text import fold, stopwords
+
+    return fold(word) in (stopwords("vi") | stopwords("en"))
+
+
 def find_quoted_marks(question: str) -> list[str]:
     """Marks named in a question: quoted text, or capitalised words right after 'nhãn hiệu',
     'thương hiệu', 'tên', 'brand', 'trademark'. Order of appearance, duplicates removed."""
@@ -889,7 +908,7 @@ def find_quoted_marks(question: str) -> list[str]:
                 break
             token = w.group(0)
             core = token.rstrip(",;:!?)]").rstrip(".")
-            if not _capitalised(core):
+            if not _capitalised(core) or _function_word(core):
                 break
             words.append(core)
             if core != token.rstrip(".") or (token.endswith(".") and len(core) > 1 and not core.isupper()):

@@ -11,10 +11,13 @@ import numpy as np
 from .embeddings import Embedder
 from .glossary import expand, ip_objects, strip_objects
 from .lexical import LexicalIndex
-from .models import KINDS, Chunk, Hit
+from .models import KINDS, Chunk, Hit, date_number
 from .settings import Settings
 from .store import VectorStore
 from .text import detect_language, fold, words
+
+if False:  # typing only
+    from .understand import Question  # noqa: F401
 
 # Follow-up markers: a question with one of these leans on the previous turn.
 _FOLLOW_UP = re.compile(
@@ -28,6 +31,7 @@ class Filters:
     ip_types: tuple[str, ...] | None = None
     exclude_kinds: tuple[str, ...] = ()
     record_ip_types: tuple[str, ...] | None = None  # records allowed only of these types (None: any)
+    as_of: str | None = None  # only chunks stating the rule in force on this ISO date
     source_ids: tuple[str, ...] | None = None  # only these sources (e.g. one training deck)
     events: tuple[str, ...] | None = None  # only these training events' decks, by event id (the deck's file stem)
 
@@ -49,6 +53,9 @@ class Filters:
             clauses.append({"$or": [{"kind": {"$ne": "record"}}, {"ip_type": {"$in": list(self.record_ip_types)}}]})
         if self.ip_types:
             clauses.append({"ip_type": {"$in": list(self.ip_types)}})
+        if self.as_of:
+            day = date_number(self.as_of, 0)
+            clauses += [{"valid_from_n": {"$lte": day}}, {"valid_to_n": {"$gte": day}}]
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -65,6 +72,8 @@ class Filters:
         if self.ip_types and chunk.ip_type not in self.ip_types:
             return False
         if self.record_ip_types is not None and chunk.kind == "record" and chunk.ip_type not in self.record_ip_types:
+            return False
+        if self.as_of and not chunk.valid_on(self.as_of):
             return False
         return True
 
@@ -104,29 +113,39 @@ class HybridRetriever:
         if filters == Filters():
             return None
         if filters not in self._masks:
+            if len(self._masks) > 256:  # one mask per (filters, as_of): bounded, whatever clients send
+                self._masks.clear()
             self._masks[filters] = np.array([cid in self.chunks and filters.allows(self.chunks[cid])
                                                for cid in self.lexical.chunk_ids])
         return self._masks[filters]
 
-    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,
+    def retrieve(self, question: "str | Question", k: int | None = None, filters: Filters | None = None,
                  history: Sequence[dict[str, str]] | None = None) -> list[Hit]:
+        """Hits for a question: a plain string, or an understood Question (its query is already expanded and
+        its language known, so nothing is detected twice)."""
         k = k or self.settings.top_k
         filters = filters or Filters()
-        query = expand(contextualize(question, history))
+        if not isinstance(question, str):
+            query = question.query
+            lang = question.language
+            question = question.core
+        else:
+            query = expand(contextualize(question, history))
+            lang = detect_language(question)
         n = max(self.settings.candidates, k)
         dense = []
         if self.settings.weight_dense > 0:
             vec = self.embedder.embed([query])[0]
             dense = self.vectors.query(vec, n, filters.where())
         lexical = self.lexical.search(query, n, self._mask(filters)) if self.settings.weight_lexical > 0 else []
-        return self.fuse(dense, lexical, k, question)
+        return self.fuse(dense, lexical, k, question, lang)
 
     def fuse(self, dense: list[tuple[str, float]], lexical: list[tuple[str, float]], k: int,
-             question: str = "") -> list[Hit]:
+             question: str = "", language: str | None = None) -> list[Hit]:
         hits = rrf_fuse(dense, lexical, self.chunks, len(self.chunks), self.settings.rrf_k,
                         self.settings.weight_dense, self.settings.weight_lexical)
         prior = kind_prior(question, self.settings)
-        english = detect_language(question) == "en"
+        english = (language or detect_language(question)) == "en"
         for h in hits:
             h.score *= prior.get(h.chunk.kind, 1.0)
             if english and h.chunk.chunk_id in self._english:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from dataclasses import replace as dc_replace
+from datetime import date
 from typing import Any, Iterator, Sequence
 
 from .answer import compose, conflict_lines
@@ -14,7 +16,8 @@ from .models import Answer, Citation, Hit
 from .retrieve import Filters, HybridRetriever, contextualize
 from .settings import Settings
 from .store import Catalog, VectorStore
-from .text import _data, detect_language
+from .text import _data
+from .understand import LAW_FLOOR, Question, is_shouting, understand
 
 
 CHAT_RECORD_TYPES = ("gi",)
@@ -32,6 +35,10 @@ class Assistant:
         chunks = {c.chunk_id: c for c in catalog.all_chunks()}
         self.retriever = HybridRetriever(settings, embedder, vectors, lexical, chunks)
         self._record_chunk = {c.source_id.rsplit("/", 1)[-1]: c for c in chunks.values() if c.kind == "record"}
+        from .cards import CardIndex
+
+        card_ids = {c.source_id for c in chunks.values() if c.kind == "card"}
+        self.cards = CardIndex.from_sources(s for s in map(catalog.source, sorted(card_ids)) if s is not None)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Assistant":
@@ -55,36 +62,69 @@ class Assistant:
 
     # --- chat ---
     def chat(self, question: str, history: Sequence[dict[str, str]] | None = None,
-             filters: Filters | None = None) -> Answer:
+             filters: Filters | None = None, generate: bool = True, as_of: str | date | None = None) -> Answer:
         started = time.perf_counter()
         question = self._validate_question(question)
+        day = self.as_of_day(as_of)
         history = list(history or [])[-self.settings.max_history_turns:]
         base = filters or Filters()
         if not base.kinds:
             # The real GI register answers questions like "is Bưởi Đoan Hùng a GI?"; trademark, patent and
             # design records answer "is this mark taken?" through the mark check below — in ordinary
-            # questions they would crowd out the law and the guides.
-            base = replace(base, record_ip_types=CHAT_RECORD_TYPES)
-        names = self._named_marks(question)
-        query = contextualize(question, history)
-        if names:
+            # questions they would crowd out the law and the guides. Cards are matched on their own.
+            base = replace(base, record_ip_types=CHAT_RECORD_TYPES, exclude_kinds=("card",))
+        base = replace(base, as_of=day)
+        q = understand(question, as_of=day, history=history, marks=self._named_marks(question))
+        if q.marks:
             # Naming a mark means "can I register this?": look for the procedure, not for the name itself.
-            for name in names:
+            query = q.query
+            for name in q.marks:
                 query = query.replace(name, " ")
-            query = f"{query} {_data('glossary.json')['named_mark_query']}"
-        hits = self.retriever.retrieve(query, self.settings.top_k, base)
-        answer = compose(query, hits, max_units=self.settings.max_answer_units,
-                         station_hint_vi=self.settings.station_hint_vi, station_hint_en=self.settings.station_hint_en,
-                         idf=self.retriever.lexical.term_idf)
-        if self.generator is not None and answer.grounded:
+            q = dc_replace(q, query=f"{query} {_data('glossary.json')['named_mark_query']}")
+        hits = self.retriever.retrieve(q, self.settings.top_k, base)
+        matches = self.cards.match(q) if self.cards and not (filters and (filters.kinds or filters.ip_types)) else []
+        answer = compose(q, hits, cards=matches, chunk_of=self.retriever.chunks, card_index=self.cards,
+                         max_units=self.settings.max_answer_units, station_hint_vi=self.settings.station_hint_vi,
+                         station_hint_en=self.settings.station_hint_en, idf=self.retriever.lexical.term_idf)
+        if generate and self.generator is not None and answer.grounded:
             answer = self.generator.rewrite(question, hits, answer)
-        if names:
-            answer = self._with_mark_check(question, names[0], answer)
+        if q.marks:
+            answer = self._with_mark_check(q, q.marks[0], answer)
+        answer.understood = q.understood()
+        answer.as_of = day
         answer.took_ms = (time.perf_counter() - started) * 1000
         return answer
 
-    def stream_chat(self, question: str, history=None, filters=None) -> Iterator[tuple[str, dict[str, Any]]]:
-        answer = self.chat(question, history, filters)
+    def as_of_day(self, as_of: str | date | None) -> str:
+        """The date an answer is for: the request's, else the server's (IPA_AS_OF), else today."""
+        today = date.today()
+        value = as_of or self.settings.as_of
+        if value in (None, ""):
+            return today.isoformat()
+        try:
+            day = value if isinstance(value, date) else date.fromisoformat(str(value))
+        except ValueError:
+            raise BadInput(f"as_of must be a date YYYY-MM-DD, got {str(value)[:40]!r}") from None
+        if day.isoformat() < LAW_FLOOR:
+            raise BadInput(f"as_of must be on or after {LAW_FLOOR}, when the IP Law took effect")
+        if day > today:
+            raise BadInput("as_of cannot be in the future")
+        return day.isoformat()
+
+    def stream_chat(self, question: str, history=None, filters=None, as_of=None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """`citations`, `token`…, `done`. In generative mode the tokens are the model's own, each sentence sent
+        once the guard passes it, and a `fallback` event announces the extractive answer when one fails."""
+        started = time.perf_counter()
+        answer = self.chat(question, history, filters, generate=False, as_of=as_of)
+        if self.generator is not None and answer.grounded and not self._named_marks(question):
+            from .generate import numbered_chunks
+
+            sources = numbered_chunks(answer.citations, self.retriever.chunks.values())
+            for name, data in self.generator.stream(question, sources, answer):
+                if name == "done":
+                    data = {**data, "took_ms": round((time.perf_counter() - started) * 1000, 1)}
+                yield name, data
+            return
         yield "citations", {"citations": [c.to_dict() for c in answer.citations]}
         text = answer.answer
         # Stream on word boundaries so citation markers like [2] never split.
@@ -92,7 +132,8 @@ class Assistant:
         for i, piece in enumerate(pieces):
             yield "token", {"t": piece + (" " if i < len(pieces) - 1 else "")}
         yield "done", {"grounded": answer.grounded, "took_ms": round(answer.took_ms, 1), "mode": answer.mode,
-                       "answer": text}
+                       "answer": text, "as_of": answer.as_of, "understood": answer.understood,
+                       "refusal": answer.refusal, "notice": answer.notice}
 
     def _validate_question(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
@@ -102,22 +143,22 @@ class Assistant:
         return question.strip()
 
     def _named_marks(self, question: str) -> list[str]:
+        """Marks really named: quoted, or 'nhãn hiệu X' with X a name — never words of a question in capitals."""
         if self.marks is None:
             return []
-        from .marks import find_quoted_marks
+        from .marks import find_quoted_marks, quoted_marks
 
-        return find_quoted_marks(question)
+        return quoted_marks(question) if is_shouting(question) else find_quoted_marks(question)
 
-    def _with_mark_check(self, question: str, name: str, answer: Answer) -> Answer:
+    def _with_mark_check(self, q: Question, name: str, answer: Answer) -> Answer:
         from .nice import suggest_classes
 
-        classes = [s["class"] for s in suggest_classes(question, limit=2)]
+        classes = [s["class"] for s in suggest_classes(q.text, limit=2)]
         conflicts = self.marks.check(name, classes or None, limit=3)
-        lang = detect_language(question)
         if not answer.grounded:
-            answer = Answer(answer="", citations=[], grounded=False, language=lang)
+            answer = Answer(answer="", citations=[], grounded=False, language=q.language)
         hits = [self._record_hit(c.record_id) for c in conflicts]
-        return conflict_lines(answer, name, conflicts, hits, lang)
+        return conflict_lines(answer, name, conflicts, hits, q.language)
 
     def _record_hit(self, record_id: str) -> Hit | None:
         chunk = self._record_chunk.get(record_id)

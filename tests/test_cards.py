@@ -1,0 +1,130 @@
+"""Answer cards: validated against the law they cite at ingest, and leading the answer when they match."""
+
+import shutil
+
+import pytest
+
+from tests.conftest import FIXTURE_CORPUS
+
+BAD_CARDS = """
+- id: trademark-term-wrong
+  object: trademark
+  facet: term
+  questions: {vi: ["Nhãn hiệu được bảo hộ bao lâu?"], en: ["How long does a trademark last?"]}
+  answer:
+    vi: "Nhãn hiệu được bảo hộ 1 năm."
+    en: "A trademark is protected for 1 year."
+  basis: ["Điều 93 khoản 6"]
+  valid_from: 2023-01-01
+- id: trademark-nowhere
+  object: trademark
+  facet: term
+  questions: {vi: ["?"], en: ["?"]}
+  answer: {vi: "Không có căn cứ.", en: "No basis."}
+  basis: ["Điều 999"]
+  valid_from: 2023-01-01
+- id: no-answer
+  object: trademark
+  facet: term
+  questions: {vi: ["?"]}
+  basis: ["Điều 93"]
+  valid_from: 2023-01-01
+"""
+
+
+@pytest.fixture(scope="module")
+def card_store(tmp_path_factory, embedder):
+    from assistant.ingest import ingest
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    base = tmp_path_factory.mktemp("cards")
+    corpus = base / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    (corpus / "cards" / "sai.yaml").write_text(BAD_CARDS, encoding="utf-8")
+    settings = Settings(store_dir=base / "store", corpus_dir=corpus)
+    report = ingest(settings, [corpus], embedder=embedder)
+    return report, Assistant.open(settings, embedder=embedder), settings
+
+
+def test_a_card_whose_figure_is_not_in_its_basis_is_reported_and_not_indexed(card_store):
+    report, assistant, _ = card_store
+    errors = " ".join(f["error"] for f in report.failed)
+    assert "trademark-term-wrong" in errors and "1 năm" in errors
+    assert "trademark-term-wrong" not in assistant.cards.by_id
+
+
+def test_a_card_whose_basis_is_not_in_the_store_or_that_lacks_an_answer_is_rejected(card_store):
+    report, assistant, _ = card_store
+    errors = " ".join(f["error"] for f in report.failed)
+    assert "trademark-nowhere" in errors and "Điều 999" in errors
+    assert "no-answer" in errors and "missing answer" in errors
+    assert {"trademark-term", "trademark-exam-time", "trademark-exam-time-2023"} <= set(assistant.cards.by_id)
+
+
+def test_a_matching_card_leads_the_answer_and_cites_its_basis(card_store):
+    _, assistant, _ = card_store
+    ans = assistant.chat("NHÃN HIỆU ĐƯỢC BẢO HỘ BAO LÂU?")
+    assert ans.grounded
+    assert ans.statements[0]["text"].startswith("Giấy chứng nhận đăng ký nhãn hiệu có hiệu lực đến hết 10 năm")
+    assert ans.citations[0].locator.startswith("Điều 93")
+    assert "không thay thế tư vấn pháp lý" not in ans.answer and ans.notice
+
+
+def test_english_in_english_out_with_the_vietnamese_legal_citation(card_store):
+    _, assistant, _ = card_store
+    ans = assistant.chat("How long does a trademark registration last in Vietnam?")
+    assert ans.answer.startswith("A trademark registration lasts 10 years")
+    assert ans.citations[0].locator.startswith("Điều 93")
+
+
+def test_the_rule_in_force_today_leads_and_one_line_gives_the_earlier_rule(card_store):
+    _, assistant, _ = card_store
+    ans = assistant.chat("Thẩm định nội dung đơn nhãn hiệu mất bao lâu?", as_of="2026-12-01")
+    assert "05 tháng" in ans.statements[0]["text"]
+    notes = [s for s in ans.statements if s["role"] == "note"]
+    assert len(notes) == 1 and "09 tháng" in notes[0]["text"] and "01/04/2026" in notes[0]["text"]
+    cited = {c.n: c for c in ans.citations}
+    assert any(cited[n].valid_to == "2026-03-31" for n in notes[0]["cites"])
+    assert all(cited[n].valid_from == "2026-04-01" for n in ans.statements[0]["cites"])
+
+
+def test_an_answer_for_an_earlier_date_states_the_earlier_rule(card_store):
+    _, assistant, _ = card_store
+    ans = assistant.chat("Thẩm định nội dung đơn nhãn hiệu mất bao lâu?", as_of="2025-06-01")
+    assert "09 tháng" in ans.statements[0]["text"] and "05 tháng" not in ans.answer
+    assert ans.as_of == "2025-06-01"
+
+
+def test_search_and_citations_carry_validity_and_dated_retrieval_hides_other_versions(card_store):
+    from assistant.retrieve import Filters
+
+    _, assistant, _ = card_store
+    today = assistant.retriever.retrieve("thời hạn thẩm định nội dung đơn nhãn hiệu", 5,
+                                         Filters(as_of="2026-12-01", exclude_kinds=("card",)))
+    article = [h.chunk for h in today if h.chunk.locator.startswith("Điều 119")]
+    assert article and all(c.valid_from == "2026-04-01" for c in article)
+    before = assistant.retriever.retrieve("thời hạn thẩm định nội dung đơn nhãn hiệu", 5,
+                                          Filters(as_of="2025-06-01", exclude_kinds=("card",)))
+    assert all(h.chunk.valid_to == "2026-03-31" for h in before if h.chunk.locator.startswith("Điều 119"))
+
+
+@pytest.mark.parametrize("bad", ["2005-12-31", "2999-01-01", "01/06/2025", "not a date"])
+def test_an_as_of_outside_the_law_or_malformed_is_bad_input(card_store, bad):
+    from assistant.errors import BadInput
+
+    _, assistant, _ = card_store
+    with pytest.raises(BadInput):
+        assistant.chat("Nhãn hiệu được bảo hộ bao lâu?", as_of=bad)
+
+
+def test_cards_of_the_project_corpus_validate_against_its_law():
+    """Every card in corpus/cards states only figures its basis states (python -m assistant.cards corpus)."""
+    from pathlib import Path
+
+    from assistant.cards import main
+
+    root = Path(__file__).resolve().parent.parent / "corpus"
+    if not (root / "cards").exists():
+        pytest.skip("no cards in the corpus")
+    assert main([str(root)]) == 0

@@ -1,0 +1,83 @@
+"""The question is understood once: objects, facets, jurisdiction, named marks — in VI, unaccented VI and EN."""
+
+import pytest
+
+from assistant.understand import core_question, is_shouting, understand
+
+
+@pytest.mark.parametrize("q, obj, facet", [
+    ("Thời hạn bảo hộ nhãn hiệu là bao lâu?", "trademark", "term"),
+    ("thoi han bao ho nhan hieu la bao lau", "trademark", "term"),
+    ("How long does a trademark registration last?", "trademark", "term"),
+    ("NHÃN HIỆU - THƯƠNG HIỆU ĐƯỢC BẢO HỘ CÓ THỜI HẠN HAY VĨNH VIỄN ?", "trademark", "term"),
+    ("Chi Phí Đăng Ký Nhãn Hiệu Được Tính Như Thế Nào?", "trademark", "fees"),
+    ("how much does it cost to register a trademark", "trademark", "fees"),
+    ("Hồ sơ đăng ký sáng chế gồm những gì?", "patent", "documents"),
+    ("ho so dang ky kieu dang cong nghiep gom nhung gi", "design", "documents"),
+    ("Thẩm định nội dung đơn nhãn hiệu mất bao lâu?", "trademark", "examination_time"),
+    ("How long does trademark examination take in Vietnam?", "trademark", "examination_time"),
+    ("Nhãn hiệu tập thể là gì?", "collective_mark", "definition"),
+    ("What is a geographical indication?", "gi", "definition"),
+    ("Ai có quyền đăng ký chỉ dẫn địa lý?", "gi", "who_may_file"),
+    ("Có thể phản đối đơn đăng ký nhãn hiệu của người khác trong bao lâu?", "trademark", "opposition"),
+    ("Phần mềm máy tính có được cấp bằng sáng chế không?", "patent", "exclusions"),
+    ("Can I transfer my patent to another company?", "patent", "transfer_licensing"),
+    ("Bí mật kinh doanh bị xâm phạm thì xử lý thế nào?", "trade_secret", "infringement"),
+    ("gia han kieu dang cong nghiep may lan", "design", "renewal"),
+])
+def test_objects_and_facets_are_found_with_or_without_diacritics_and_in_english(q, obj, facet):
+    u = understand(q)
+    assert obj in u.objects, u.objects
+    assert facet in u.facets, u.facets
+
+
+def test_a_specific_object_hides_the_general_one_it_contains():
+    assert understand("Nhãn hiệu chứng nhận dùng để làm gì?").objects == ("certification_mark",)
+
+
+def test_a_preamble_is_dropped_and_the_asking_sentence_kept():
+    q = ("Xin hỏi luật sư, tôi có một người bạn mở quán cà phê và đã dùng logo được 3 năm nay. "
+         "Vậy bạn tôi có phải đăng ký nhãn hiệu không?")
+    assert core_question(q) == "bạn tôi có phải đăng ký nhãn hiệu không?"
+    u = understand(q)
+    assert u.objects == ("trademark",) and "registration" in u.facets
+
+
+def test_the_preamble_still_tells_what_the_question_is_about():
+    u = understand("I am selling my design to someone else. Do I have to register the sale?")
+    assert "design" in u.objects and "transfer_licensing" in u.facets
+
+
+@pytest.mark.parametrize("q, where", [
+    ("How long does a US trademark last?", "foreign"),
+    ("Thời hạn bảo hộ nhãn hiệu ở Mỹ là bao lâu?", "foreign"),
+    ("How do I register my trademark in the US from Vietnam?", "abroad"),
+    ("Đăng ký nhãn hiệu ra nước ngoài theo hệ thống Madrid thế nào?", "abroad"),
+    ("Người nước ngoài có được nộp đơn đăng ký nhãn hiệu tại Việt Nam?", "vn"),
+    ("How do I protect my brand?", "vn"),
+    ("Nhãn hiệu của tôi có được bảo hộ không?", "vn"),
+])
+def test_jurisdiction_tells_another_countrys_law_from_protection_abroad(q, where):
+    assert understand(q).jurisdiction == where
+
+
+def test_language_and_date_are_part_of_the_understood_value():
+    u = understand("What is a trademark?", as_of="2025-06-01")
+    assert u.language == "en" and u.as_of == "2025-06-01"
+    assert understand("nhan hieu la gi").language == "vi"
+    assert understand("Nhãn hiệu là gì?").understood()["facets"] == ["definition"]
+
+
+def test_capitals_and_title_case_are_recognised_as_shouting_not_as_names():
+    assert is_shouting("NHÃN HIỆU - THƯƠNG HIỆU ĐƯỢC BẢO HỘ CÓ THỜI HẠN HAY VĨNH VIỄN ?")
+    assert is_shouting("Chi Phí Đăng Ký Nhãn Hiệu Được Tính Như Thế Nào?")
+    assert not is_shouting("Tôi muốn đăng ký nhãn hiệu Cà Phê Mộc cho quán của mình")
+
+
+def test_named_marks_are_quoted_or_named_after_the_word_trademark_never_a_run_of_capitals():
+    from assistant.marks import find_quoted_marks, quoted_marks
+
+    assert find_quoted_marks("Tôi muốn đăng ký nhãn hiệu “Cà Phê Mộc” cho quán") == ["Cà Phê Mộc"]
+    assert find_quoted_marks("Đăng ký nhãn hiệu Phở Bát Đàn có được không?") == ["Phở Bát Đàn"]
+    assert find_quoted_marks("Nhãn Hiệu Được Bảo Hộ Bao Lâu?") == []
+    assert quoted_marks("CHI PHÍ ĐĂNG KÝ NHÃN HIỆU 'SAO MAI' LÀ BAO NHIÊU?") == ["SAO MAI"]
