@@ -36,6 +36,20 @@ class Unauthorized(AssistantError):
         self.headers = {"WWW-Authenticate": 'Bearer realm="staff"'}
 
 
+class TooLarge(AssistantError):
+    status = 413
+    code = "payload_too_large"
+
+
+class RateLimited(AssistantError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: str):
+        super().__init__(message)
+        self.headers = {"Retry-After": retry_after}
+
+
 class StoreMissing(AssistantError):
     status = 503
     code = "store_missing"

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
 
     # Web
     feedback_token: str | None = None
+    # Feedback growth: the newest rows within both caps are kept, oldest pruned; votes per client address.
+    feedback_max_rows: int = Field(default=10_000, ge=10)
+    feedback_max_bytes: int = Field(default=20_000_000, ge=100_000)
+    feedback_per_minute: float = Field(default=12, ge=0)  # 0 turns the rate limit off
+    feedback_burst: int = Field(default=30, ge=1)
     staff_token: str | None = None  # bearer token for /api/stats and /stats; falls back to feedback_token
 
     # Dashboards and usage statistics (assistant/dashboard.py, assistant/stats.py)

@@ -312,8 +312,10 @@ class Catalog:
             sql += " AND kind=?"
             args.append(kind)
         if q:
-            sql += " AND (title LIKE ? OR source_id LIKE ?)"
-            args += [f"%{q}%", f"%{q}%"]
+            # The query is text to find, not a pattern: "%" or "_" must match themselves, not everything.
+            like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            sql += " AND (title LIKE ? ESCAPE '\\' OR source_id LIKE ? ESCAPE '\\')"
+            args += [like, like]
         sql += " ORDER BY kind, source_id LIMIT ? OFFSET ?"
         args += [limit, offset]
         with self._lock:

@@ -16,10 +16,10 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Annotated, Any, Literal, Sequence
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Path as PathParam, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -28,8 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_v
 from starlette.datastructures import MutableHeaders
 
 from .deps import AssistantDep
-from .errors import AssistantError, BadInput, Forbidden, NotFound, StoreMissing
+from .errors import AssistantError, BadInput, Forbidden, NotFound, RateLimited, StoreMissing
 from .feedback import FeedbackStore
+from .limits import RateLimiter, retry_after
 from .models import KINDS
 from .text import reflow
 
@@ -43,12 +44,14 @@ LANG_COOKIE = "lang"
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-# FastAPI's interactive docs load Swagger/ReDoc from a CDN with an inline bootstrap script; they get their own,
-# still restrictive, policy so /docs keeps working. Every other response gets CSP above.
-DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+# /docs is Swagger UI from vendored files (static/swagger, see README), started by our own static/docs.js: no
+# CDN and no inline script. Swagger UI sets inline styles on its widgets, so only its page allows them.
+DOCS_PATHS = ("/docs",)
+DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+SWAGGER_UI_VERSION = "5.35.0"  # npm swagger-ui-dist, files copied into static/swagger/
+# Paths that answer JSON; everything else is a page for people and gets its errors as an HTML page.
+NON_PAGE_PREFIXES = ("/api/", "/healthz", "/openapi.json", "/docs", "/static/", "/favicon.ico")
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
@@ -339,6 +342,18 @@ def _feedback_store(request: Request) -> FeedbackStore:
     return store
 
 
+def client_key(request: Request) -> str:
+    """The rate-limit key: the peer address (behind a reverse proxy, limit there too — this sees the proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _rate_limit(request: Request) -> None:
+    limiter: RateLimiter | None = getattr(request.app.state, "feedback_limiter", None)
+    wait = limiter.check(client_key(request)) if limiter else 0.0
+    if wait:
+        raise RateLimited("too much feedback from this address; try again shortly", retry_after(wait))
+
+
 def _require_staff(request: Request) -> None:
     token = request.app.state.assistant.settings.feedback_token
     if not token:
@@ -351,29 +366,55 @@ def _require_staff(request: Request) -> None:
 api = APIRouter(tags=["feedback"])
 
 
-@api.post("/api/feedback", status_code=201)
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    from .api import error_responses
+
+    return error_responses(*codes)
+
+
+class FeedbackRecorded(BaseModel):
+    id: int
+    key: str
+    status: Literal["recorded"]
+
+
+class FeedbackUpdated(BaseModel):
+    id: int
+    status: Literal["updated"]
+
+
+MAX_FEEDBACK_ID = 2**62  # SQLite rowids are signed 64-bit; a larger id can only be wrong
+
+
+@api.post("/api/feedback", status_code=201, response_model=FeedbackRecorded,
+          responses=_errors(400, 413, 422, 429, 503))
 def post_feedback(body: FeedbackIn, request: Request) -> dict[str, Any]:
-    """Record a thumbs up/down on an answer. Returns a key that lets the same browser add a comment."""
+    """Record a thumbs up/down on an answer. Returns a key that lets the same browser add a comment.
+    Rate-limited per client address (429 with `Retry-After`); an entry is at most 32 KB (413)."""
     store = _feedback_store(request)
+    _rate_limit(request)
     cits = [c.model_dump() for c in body.citations or []]
     fid, key = store.add(question=body.question, answer=body.answer, rating=body.rating,
                          comment=(body.comment or "").strip() or None, citations=cits, lang=body.lang)
     return {"id": fid, "key": key, "status": "recorded"}
 
 
-@api.post("/api/feedback/{feedback_id}", tags=["feedback"])
-def update_feedback(feedback_id: int, body: FeedbackUpdate, request: Request) -> dict[str, Any]:
+@api.post("/api/feedback/{feedback_id}", tags=["feedback"], response_model=FeedbackUpdated,
+          responses=_errors(400, 403, 413, 422, 429, 503))
+def update_feedback(feedback_id: Annotated[int, PathParam(ge=1, le=MAX_FEEDBACK_ID)], body: FeedbackUpdate,
+                    request: Request) -> dict[str, Any]:
     """Add a comment to (or change the rating of) a vote, with the key returned when it was recorded."""
     if body.comment is None and body.rating is None:
         raise BadInput("nothing to update: give comment and/or rating")
+    _rate_limit(request)
     if not _feedback_store(request).update(feedback_id, body.key, comment=(body.comment or "").strip() or None,
                                            rating=body.rating):
         raise Forbidden("unknown feedback id or wrong key")
     return {"id": feedback_id, "status": "updated"}
 
 
-@api.get("/api/feedback")
-def list_feedback(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+@api.get("/api/feedback", responses=_errors(403, 404, 422, 503))
+def list_feedback(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**6),
                   rating: Literal["up", "down"] | None = None) -> dict[str, Any]:
     """Staff only: ``Authorization: Bearer <IPA_FEEDBACK_TOKEN>``."""
     _require_staff(request)
@@ -383,6 +424,22 @@ def list_feedback(request: Request, limit: int = Query(100, ge=1, le=1000), offs
 
 # --------------------------------------------------------------------------- pages
 pages = APIRouter(include_in_schema=False)
+
+
+def is_page_path(path: str) -> bool:
+    return not path.startswith(NON_PAGE_PREFIXES)
+
+
+def error_page(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    """A page's error as a page: bad query parameters, unknown paths, oversize form posts (api.py decides)."""
+    try:
+        resp = render(request, "error.html", status, page="error", status=status, detail=detail)
+    except Exception:  # the templates themselves failed: still answer in HTML, never a traceback
+        log.exception("cannot render the error page")
+        resp = HTMLResponse(f"<!doctype html><title>{status}</title><p>{escape(detail)}</p>", status_code=status)
+    if headers:
+        resp.headers.update(headers)
+    return resp
 
 
 def _templates(request: Request) -> Jinja2Templates:
@@ -529,8 +586,10 @@ def install(app: FastAPI) -> None:
     templates.env.filters["fmt"] = lambda s, **kw: fmt(s, **kw)
     templates.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     app.state.templates = templates
+    app.state.feedback_limiter = RateLimiter(settings.feedback_per_minute, settings.feedback_burst)
     try:
-        app.state.feedback = FeedbackStore(settings.feedback_path)
+        app.state.feedback = FeedbackStore(settings.feedback_path, max_rows=settings.feedback_max_rows,
+                                           max_bytes=settings.feedback_max_bytes)
     except Exception:  # a read-only store must not take the chat down; POST /api/feedback answers 503
         log.exception("cannot open the feedback store at %s", settings.feedback_path)
         app.state.feedback = None
@@ -538,6 +597,11 @@ def install(app: FastAPI) -> None:
     app.include_router(api)
     app.include_router(pages)
     app.add_middleware(SecurityHeadersMiddleware)
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "docs.html", {"title": app.title, "openapi_url": app.openapi_url,
+                                                                 "swagger": SWAGGER_UI_VERSION})
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
