@@ -117,8 +117,10 @@ def event_for_question(folded_question: str, events: Sequence[dict[str, Any]]) -
 # --------------------------------------------------------------------------- review items
 _BULLET = re.compile(r"^\s*(?:[•\-–*]|\d{1,2}[.)])\s+")
 _FIGURE = re.compile(r"(?<![\w/])(\d+(?:[.,]\d+)*)\s*(%|năm|tháng|ngày làm việc|ngày|giờ|tuần|lần|trang|phần|lớp|"
-                     r"nhóm|điểm|đồng|triệu đồng|tỷ đồng|bước|tiêu chí|trạm|doanh nghiệp|lượt|người)(?!\w)",
+                     r"nhóm|điểm|đồng|triệu đồng|tỷ đồng|bước|tiêu chí|trạm|doanh nghiệp|lượt|người|đại biểu|sở|khách|đơn)(?!\w)",
                      re.IGNORECASE)
+# "Tổng số khách truy cập: 232.576" — a count after its label, no unit word.
+_COUNT = re.compile(r"(?<=:\s)(\d{1,3}(?:\.\d{3})+)(?![\w.,])")
 _TERM = re.compile(r"^(?P<term>[^.;:()]{2,60}?)\s+(?:là|được hiểu là|gọi là)\s+(?P<def>.{15,})$")
 _STEP_HEAD = re.compile(r"(quy trình|các bước|bước|trình tự|thủ tục|cách |how to|steps?)", re.IGNORECASE)
 _STEP_LINE = re.compile(r"^\s*(?:bước\s*\d+|\d{1,2}[.)])\s*[:.\-–]?\s*", re.IGNORECASE)
@@ -153,10 +155,16 @@ def _short_heading(h: str) -> str:
 def _figure_item(unit: str, page: int, sid: str) -> ReviewItem | None:
     text = _clean(unit)
     m = _FIGURE.search(text)
-    if not m or _ADMIN.match(text) or len(text) > 400:
+    if _ADMIN.match(text) or len(text) > 400:
         return None
+    if m:
+        figure = m.group(1) + ("" if m.group(2) == "%" else " ") + m.group(2)
+    else:
+        m = _COUNT.search(text)
+        if not m:
+            return None
+        figure = m.group(1)
     blank = text[:m.start()] + "____" + text[m.start() + len(m.group(1)):]
-    figure = m.group(1) + ("" if m.group(2) == "%" else " ") + m.group(2)
     return ReviewItem("figure", f"Điền số còn thiếu: “{blank}”", f"{figure} — {text}", page, sid,
                       f"trang {page}")
 

@@ -101,3 +101,19 @@ def test_a_question_naming_a_place_finds_its_event():
     assert training.event_for_question("bài giảng nâng cao năng lực quản lý, khai thác trạm IPPlatform", events) \
         is events[2]
     assert training.event_for_question("Thời hạn bảo hộ nhãn hiệu?", events) is None
+
+
+def test_every_2023_deck_in_the_corpus_gets_five_to_ten_review_questions():
+    from pathlib import Path
+
+    from pypdf import PdfReader
+
+    decks = sorted((Path(__file__).resolve().parent.parent / "corpus" / "training").glob("*.pdf"))
+    assert len(decks) >= 9
+    for pdf in decks:
+        pages = [(i, p.extract_text() or "") for i, p in enumerate(PdfReader(pdf).pages, 1)]
+        items = training.review_items(pages, f"training/{pdf.stem}")
+        assert 5 <= len(items) <= 10, pdf.name
+        for it in items:
+            assert " ".join(dict(pages)[it.page].split()).find(it.answer.split(" — ")[-1][:25]) >= 0 \
+                or it.kind in ("step", "basis"), (pdf.name, it)
