@@ -354,8 +354,9 @@ def _fit(statements: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
     return out
 
 
-def _answer(q: Question, statements: list[dict[str, Any]], citer: _Citer, hints: tuple[str, str]) -> Answer:
-    statements = _fit(_dedupe(statements), budget_words(q))
+def _answer(q: Question, statements: list[dict[str, Any]], citer: _Citer, hints: tuple[str, str],
+            budget: int | None = None) -> Answer:
+    statements = _fit(_dedupe(statements), budget or budget_words(q))
     used = sorted({n for st in statements for n in st["cites"]})
     # Renumber so markers run 1, 2, 3 … in reading order and every citation is used.
     order: list[int] = []
@@ -455,6 +456,9 @@ def passage_answer(q: Question, hits: Sequence[Hit], *, max_units: int = 6,
     units = select_units(q, hits, max_units=max_units if list_facet else min(max_units, 4), idf=idf, lists=list_facet)
     if not units:
         return None
+    if q.facet in ("term", "examination_time", "fees") and not any(
+            prepared(hits[u.hit_rank].chunk).quantity[u.pos] for u in units):
+        return None  # "how long / how much" with no figure in any passage: the sources do not cover it
     citer = _Citer()
     statements: list[dict[str, Any]] = []
     lead = max(units, key=lambda u: u.score)
@@ -570,3 +574,38 @@ def conflict_lines(answer: Answer, mark: str, conflicts: Sequence, hits: Sequenc
     return Answer(answer="\n".join(lines).strip(), citations=citations, grounded=grounded, mode=answer.mode,
                   took_ms=answer.took_ms, language=lang, notice=answer.notice,
                   refusal=None if grounded else answer.refusal)
+
+
+def fee_answer(q: Question, est: Any, chunk: Chunk | None, hints: tuple[str, str] = ("", "")) -> Answer:
+    """The official-fee estimate a question's counts call for, each line showing its working, citing the
+    fee schedule (assistant/fees.py computes; this only words it)."""
+    from .fees import vnd
+
+    words_ = _text(q.language)
+    citer = _Citer()
+    cites = [citer.cite(chunk, chunk.text, 1.0)] if chunk is not None else []
+    lead = words_["fee_lead"].format(total=vnd(est.total), circular=est.source.get("circular", ""))
+    statements = [{"role": "lead", "text": lead, "cites": cites}]
+    for ln in est.lines:
+        statements.append({"role": "point", "cites": cites,
+                           "text": f"{ln.item}: {vnd(ln.unit_amount)} × {ln.quantity} ({ln.basis}) = {vnd(ln.amount)}"})
+    statements.append({"role": "note", "text": est.notes[0], "cites": []})
+    out = _answer(q, statements, citer, hints, budget=10_000) if cites else None
+    if out is None:
+        return Answer(answer=_render(statements), citations=[], grounded=True, language=q.language,
+                      notice=_notice(q.language, *hints), statements=statements)
+    # The itemised working is the point of this answer: no word budget trims it.
+    return out
+
+
+def prepend(first: Answer, rest: Answer) -> Answer:
+    """One answer after another, markers of the second renumbered after the first's citations."""
+    if not rest.grounded:
+        return first
+    shift = len(first.citations)
+    shifted = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + shift}]", rest.answer)
+    statements = first.statements + [{**st, "cites": [n + shift for n in st["cites"]], "role": "point"
+                                      if st["role"] == "lead" else st["role"]} for st in rest.statements]
+    return Answer(answer=f"{first.answer}\n\n{shifted}".strip(), grounded=True, language=first.language,
+                  citations=first.citations + [replace(c, n=c.n + shift) for c in rest.citations],
+                  notice=first.notice or rest.notice, statements=statements, mode=rest.mode)

@@ -88,12 +88,33 @@ class Assistant:
                          station_hint_en=self.settings.station_hint_en, idf=self.retriever.lexical.term_idf)
         if generate and self.generator is not None and answer.grounded:
             answer = self.generator.rewrite(question, hits, answer)
+        answer = self._with_fees(q, answer)
         if q.marks:
             answer = self._with_mark_check(q, q.marks[0], answer)
         answer.understood = q.understood()
         answer.as_of = day
         answer.took_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def _with_fees(self, q: Question, answer: Answer) -> Answer:
+        """"3 nhóm, mỗi nhóm 8 sản phẩm thì phí bao nhiêu?": the sums done, itemised, before the rules."""
+        if "fees" not in q.facets or q.jurisdiction == "foreign":
+            return answer
+        from .answer import fee_answer, prepend
+        from .fees import counts_from_question, estimate
+
+        counts = counts_from_question(q.folded)
+        if not counts:
+            return answer
+        try:
+            est = estimate(**counts, as_of=q.as_of)
+        except BadInput:
+            return answer  # counts the schedule does not cover: the answer from the sources stands
+        src, loc = est.source.get("source_id"), est.source.get("locator", "")
+        chunk = next((c for c in self.retriever.chunks.values() if c.source_id == src and c.locator.startswith(loc)
+                      and c.valid_on(q.as_of)), None)
+        hints = (self.settings.station_hint_vi, self.settings.station_hint_en)
+        return prepend(fee_answer(q, est, chunk, hints), answer)
 
     def as_of_day(self, as_of: str | date | None) -> str:
         """The date an answer is for: the request's, else the server's (IPA_AS_OF), else today."""

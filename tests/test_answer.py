@@ -160,3 +160,48 @@ def test_a_guide_sentence_also_cites_the_article_clause_it_names():
     markers = [cited[int(n)] for n in re.findall(r"\[(\d+)\]", line)]
     assert "Gia hạn nhãn hiệu" in markers and "Điều 93 khoản 5–7" in markers
     assert "Điều 93 khoản 1–4" not in markers
+
+
+def test_the_answer_leads_with_the_statement_that_answers_and_says_each_fact_once():
+    guide = ("Thời hạn bảo hộ nhãn hiệu\n"
+             "Giấy chứng nhận đăng ký nhãn hiệu có hiệu lực 10 năm kể từ ngày nộp đơn, gia hạn nhiều lần, mỗi lần 10 năm.\n"
+             "Muốn gia hạn, chủ sở hữu nộp đơn trong 6 tháng trước ngày hết hạn.")
+    hits = [_hit("guide/g#0", guide, "Thời hạn bảo hộ nhãn hiệu", kind="guide", score=0.03),
+            _hit("law/a#0", ART93, "Điều 93", score=0.029)]
+    ans = compose("Nhãn hiệu được bảo hộ bao lâu?", hits)
+    assert re.search(r"10 năm", ans.statements[0]["text"])
+    from assistant.answer import same_statement
+
+    texts = [s["text"] for s in ans.statements]
+    assert not any(same_statement(a, b) for i, a in enumerate(texts) for b in texts[i + 1:])
+    # The guide and the article say the same thing: one line, both markers.
+    assert any(len(s["cites"]) >= 2 for s in ans.statements)
+
+
+def test_a_list_appears_only_when_the_question_asks_for_one():
+    asks_list = compose("Đơn đăng ký nhãn hiệu gồm những tài liệu gì?", [_hit("guide/b#0", GUIDE, "Bước 2", kind="guide")])
+    assert "tờ khai theo mẫu" in asks_list.answer and "Bảng phân loại Nice" in asks_list.answer
+    asks_term = compose("Nhãn hiệu được bảo hộ bao lâu?", [_hit("law/a#0", ART93, "Điều 93"),
+                                                          _hit("guide/b#0", GUIDE, "Bước 2", kind="guide")])
+    assert "tờ khai" not in asks_term.answer
+
+
+def test_answers_keep_to_a_word_budget_and_carry_the_notice_as_a_field():
+    long_text = "Điều 74. Điều kiện\n" + "\n".join(
+        f"{i}. Nhãn hiệu bị coi là không có khả năng phân biệt trong trường hợp thứ {i} với dấu hiệu mô tả hàng hóa "
+        f"dịch vụ, tên gọi chung, chỉ dẫn về thời gian, địa điểm, phương pháp sản xuất số {i}." for i in range(1, 15))
+    ans = compose("Nhãn hiệu có khả năng phân biệt khi nào?", [_hit("law/a#0", long_text, "Điều 74")],
+                  station_hint_vi="Trạm IPPlatform")
+    assert len(re.sub(r"\[\d+\]", " ", ans.answer).split()) <= 180
+    assert "Trạm IPPlatform" in ans.notice and "Trạm IPPlatform" not in ans.answer
+
+
+def test_another_countrys_law_is_refused_and_says_so():
+    ans = compose("How long does a US trademark last?", [_hit("law/a#0", ART93, "Điều 93")])
+    assert not ans.grounded and ans.refusal == "foreign_law" and ans.citations == []
+
+
+def test_a_how_long_question_with_no_figure_in_the_sources_is_not_covered():
+    text = "Nhãn hiệu\nNhãn hiệu là dấu hiệu dùng để phân biệt hàng hóa, dịch vụ của các tổ chức, cá nhân khác nhau."
+    ans = compose("Thời hạn bảo hộ nhãn hiệu là bao lâu?", [_hit("law/a#0", text, "Điều 4 khoản 16")])
+    assert not ans.grounded and ans.refusal == "not_covered"
