@@ -212,9 +212,9 @@ def dashboard_page(request: Request, province: str | None = Query(None, max_leng
                    scheme: str | None = Query(None, max_length=4), kind: str | None = Query(None, max_length=30),
                    start: str | None = Query(None, alias="from", max_length=10),
                    end: str | None = Query(None, alias="to", max_length=10)):
-    from .web import resolve_lang
+    from .web import resolve_lang, ui_strings
 
-    d = strings()[resolve_lang(request)]
+    d, t = strings()[resolve_lang(request)], ui_strings()[resolve_lang(request)]
     form = {"province": province or "", "scheme": scheme or "", "kind": kind or "", "from": start or "",
             "to": end or ""}
     p = dash.provinces()
@@ -228,7 +228,8 @@ def dashboard_page(request: Request, province: str | None = Query(None, max_leng
     kinds = [(d.get(f"kind_{k}", k), float(n)) for k, n in data["by_kind"].items()]
     figures = {
         "by_kind": charts.bar_chart(kinds, d["by_kind"], "chart-by-kind"),
-        "by_status": charts.bar_chart([(s, float(n)) for s, n in data["by_status"].items()], d["by_status"],
+        "by_status": charts.bar_chart([(t.get(f"status_{s}", s), float(n)) for s, n in data["by_status"].items()],
+                                      d["by_status"],
                                       "chart-by-status", color=charts.PALETTE[2]),
         "filings_per_year": charts.bar_chart(_chart_points(data["filings_per_year"], "year"), d["filings_per_year"],
                                              "chart-filings-per-year"),
