@@ -49,7 +49,7 @@ def _event_kind(method: str, path: str) -> str | None:
         return "question"
     if path in TRADEMARK_PATHS:
         return "trademark_check"
-    if path == "/api/advice" or path.startswith(("/api/advice/", "/advice")):
+    if path == "/api/advice":  # a draft; /api/advice/export only re-renders one
         return "advice_draft"
     if path == "/api/feedback":
         return "feedback"

@@ -194,12 +194,18 @@ def test_the_stats_api_counts_what_the_server_served(http):
     auth = {"Authorization": "Bearer staff-secret"}  # the fixture server's IPA_FEEDBACK_TOKEN
     before = http.get("/api/stats", headers=auth).json()["totals"]
     assert http.get("/sources").status_code == 200
-    assert http.post("/api/chat", json={"question": "Thời hạn bảo hộ nhãn hiệu là bao lâu?"}).status_code == 200
+    answer = http.post("/api/chat", json={"question": "Thời hạn bảo hộ nhãn hiệu là bao lâu?"})
+    assert answer.status_code == 200
+    understood = answer.json().get("understood") or {}  # read from the response the client got
     assert http.post("/api/trademark/check", json={"mark": "Phở Việt"}).status_code == 200
     after = http.get("/api/stats", headers=auth).json()
     t = after["totals"]
     assert t["page_views"] == before["page_views"] + 1 and t["questions"] == before["questions"] + 1
     assert t["trademark_checks"] == before["trademark_checks"] + 1 and t["latency_p50_ms"] > 0
+    assert understood.get("objects")  # "nhãn hiệu": the trademark object
+    for obj in understood["objects"]:
+        assert t["by_object"][obj] == before["by_object"].get(obj, 0) + 1
+    assert t["grounded_rate"] is not None  # the chat's `grounded` was read from its body
     assert set(after) == {"from", "to", "granularity", "as_of", "rows", "totals", "history"}
     r = http.get("/api/stats.csv", headers=auth, params={"granularity": "month"})
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
