@@ -43,6 +43,7 @@ class Province:
                 "merged_into": self.merged_into}
 
 
+@lru_cache(maxsize=4096)  # a few hundred distinct province spellings, looked up once per record
 def _key(name: str) -> str:
     text = fold(re.sub(r"^(tp\.?|thành phố|tỉnh)\s+", "", name.strip(), flags=re.I))
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
@@ -162,6 +163,7 @@ def grant_date(rec: dict[str, Any]) -> str | None:
     return rec.get("registration_date") or rec.get("grant_date")
 
 
+@lru_cache(maxsize=65536)
 def owner_key(name: str | None) -> str:
     return " ".join(fold(name or "").split())
 
@@ -235,9 +237,9 @@ def dashboard(records: Sequence[dict[str, Any]], province: Province | None = Non
         name = record_owner(r)
         if not name or r.get("ip_type") == "gi":
             continue
-        o = owners.setdefault(owner_key(name), {"owner": name, "n": 0, "by_kind": Counter()})
+        o = owners.setdefault(owner_key(name), {"owner": name, "n": 0, "by_kind": {}})
         o["n"] += 1
-        o["by_kind"][r.get("ip_type")] += 1
+        o["by_kind"][r.get("ip_type")] = o["by_kind"].get(r.get("ip_type"), 0) + 1
     top_owners = sorted(owners.values(), key=lambda o: (-o["n"], owner_key(o["owner"])))[:top]
     gis = [{"record_id": r["id"], "name": r.get("name"), "product": r.get("product"),
             "province": record_province(r), "registration_number": r.get("registration_number"),
