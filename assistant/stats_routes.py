@@ -16,7 +16,7 @@ import re
 import secrets
 import time
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -351,7 +351,7 @@ def stats_page(request: Request, start: str | None = Query(None, alias="from", m
         hist_chart = charts.line_chart(months, [(d[k], [(by.get(m) or {}).get(k) for m in months])
                                                 for k in ("visitors", "first_time_visitors", "page_views")],
                                        d["history"], "chart-history")
-    csv_href = "/api/stats.csv?" + "&".join(f"{k}={v}" for k, v in form.items() if v)
+    csv_href = "/api/stats.csv?" + urlencode({k: v for k, v in form.items() if v})
     return _render(request, form=form, data=data, error=None, need_token=False, chart=chart, hist_chart=hist_chart,
                    csv_href=csv_href)
 
