@@ -412,7 +412,9 @@ def card_answer(q: Question, matches: Sequence[Any], chunk_of: Mapping[str, Chun
         statements.append({"role": "lead" if k == 0 else "point", "text": card.answer[lang],
                            "cites": basis(card.basis_chunks, card.answer["vi"])})
     lead = matches[0].card
-    for p in lead.points[:3]:
+    # A list facet ("what changed", documents, steps) may need its whole list; otherwise a few points.
+    n_points = 8 if lead.facet in _spec()["list_facets"] else 3
+    for p in lead.points[:n_points]:
         statements.append({"role": "point", "text": str(p[lang]),
                            "cites": basis(p.get("basis_chunks") or lead.basis_chunks, str(p["vi"]))})
     if len(matches) > 1:

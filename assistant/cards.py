@@ -35,7 +35,13 @@ OBJECTS = ("trademark", "collective_mark", "certification_mark", "patent", "util
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _BASIS = re.compile(r"^(?:(?P<sid>[\w./-]+)\s*:\s*)?Điều\s+(?P<art>\d+[a-zđ]?)(?:\s+khoản\s+(?P<cl>\d+[a-zđ]?))?"
                     r"(?:\s+điểm\s+(?P<pt>[a-zđ]))?\s*$", re.I)
-_LOCATOR = re.compile(r"^Điều\s+(\d+[a-zđ]?)(?:\s+khoản\s+(\d+)(?:–(\d+))?)?", re.I)
+_LOCATOR = re.compile(r"^Điều\s+(\d+[a-zđ]?)(?:\s+khoản\s+(\d+[a-z]?)(?:–(\d+[a-z]?))?)?", re.I)
+
+
+def _clause(label: str) -> tuple[int, str]:
+    """'2a' → (2, 'a'): the clause the 2025 amendment inserted after 2 sorts between 2 and 3."""
+    m = re.match(r"(\d+)([a-zđ]?)", label)
+    return (int(m.group(1)), m.group(2)) if m else (0, "")
 
 
 def _iso(value: Any) -> str:
@@ -123,9 +129,8 @@ def resolve(basis: str, chunks: Iterable[Chunk], valid_from: str = "", valid_to:
         if not lm or lm.group(1).lower() != art:
             continue
         if clause and lm.group(2):
-            lo, hi = int(lm.group(2)), int(lm.group(3) or lm.group(2))
-            digits = int(re.match(r"\d+", clause).group(0))
-            if not lo <= digits <= hi:
+            lo, hi = _clause(lm.group(2)), _clause(lm.group(3) or lm.group(2))
+            if not lo <= _clause(clause) <= hi:
                 continue
         if not _overlaps(c.valid_from, c.valid_to, valid_from, valid_to):
             continue
@@ -298,6 +303,8 @@ class CardIndex:
                     score *= 0.55
             if asked and card.object == (question.objects[0] if question.objects else None):
                 score *= 1.15
+            if not asked and not facets and lex < 0.55:
+                continue  # nothing understood: only a close paraphrase may answer
             if not asked and card.object != "general":
                 score *= 0.8
             out.append(CardMatch(card, score, lex))

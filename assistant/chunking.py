@@ -9,7 +9,7 @@ from .models import Chunk, Section, Source
 MAX_CHARS = 1400
 TARGET_CHARS = 1000
 _ARTICLE = re.compile(r"^(.*?\bĐiều\s+\d+[a-zđ]?)\b", re.I)
-_KHOAN = re.compile(r"^(\d+)\.\s+")
+_KHOAN = re.compile(r"^(\d+[a-z]?)\.\s+")  # "2a." is a clause the 2025 amendment inserted
 
 
 def chunk_source(source: Source) -> list[Chunk]:

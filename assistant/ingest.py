@@ -39,7 +39,7 @@ from .models import Chunk, Source
 from .settings import Settings
 from .store import Catalog, VectorCache, VectorStore, collection_name
 
-INDEX_VERSION = "9"  # bump when chunking or the lexical format changes: forces a rebuild
+INDEX_VERSION = "10"  # bump when chunking or the lexical format changes: forces a rebuild
 EMBED_BLOCK = 1024  # texts per model call: the progress bar moves and the cache fills block by block
 CRASH_STAGES = ("loaded", "embedded", "catalog", "vectors", "lexical", "marks", "stamped")
 

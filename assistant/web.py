@@ -8,6 +8,8 @@ builds DOM nodes with ``textContent`` only.
 
 from __future__ import annotations
 
+from datetime import date
+
 import hashlib
 import hmac
 import json
@@ -454,7 +456,8 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> H
     params = dict(request.query_params) if request.method == "GET" else {}
     params["lang"] = other
     context = {"lang": lang, "t": strings[lang], "strings": strings, "other_lang": other,
-               "switch_href": path + "?" + urlencode(params), "path": request.url.path, **ctx}
+               "switch_href": path + "?" + urlencode(params), "path": request.url.path,
+               "today": date.today().isoformat(), **ctx}
     resp = _templates(request).TemplateResponse(request, name, context, status_code=status_code)
     if request.query_params.get("lang") in LANGS and request.cookies.get(LANG_COOKIE) != lang:
         resp.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", path="/")
@@ -481,13 +484,15 @@ async def ask(request: Request, assistant: AssistantDep):
     t = ui_strings()[lang]
     if not question:
         return render(request, "chat.html", 422, page="chat", turns=[], examples=EXAMPLES, error=t["error_empty"])
+    as_of = form.get("as_of")
     try:
-        answer = assistant.chat(question)
+        answer = assistant.chat(question, as_of=as_of if isinstance(as_of, str) and as_of.strip() else None)
     except AssistantError as exc:
         return render(request, "chat.html", exc.status, page="chat", turns=[], examples=EXAMPLES,
                       error=f"{t['error_prefix']}: {exc.message}", question=question)
     cits = [c.to_dict() for c in answer.citations]
     turn = {"question": question, "answer": answer.answer, "grounded": answer.grounded, "citations": cits,
+            "as_of": answer.as_of, "notice": answer.notice,
             "html": render_answer(answer.answer, cits, lang),
             "chips": [{**c, "href": source_href(c["source_id"], c["locator"])} for c in cits]}
     return render(request, "chat.html", page="chat", turns=[turn], examples=EXAMPLES)

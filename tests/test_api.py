@@ -12,14 +12,27 @@ def test_chat_answers_with_numbered_citations_that_match_the_markers(http):
     r = http.post("/api/chat", json={"question": "Thời hạn bảo hộ nhãn hiệu là bao lâu?"})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"answer", "citations", "grounded", "mode", "took_ms"}
+    assert set(body) == {"answer", "citations", "grounded", "mode", "took_ms", "language", "as_of", "understood",
+                         "refusal", "notice", "generation"}
+    assert body["understood"]["objects"] == ["trademark"] and body["understood"]["facets"] == ["term"]
+    assert body["as_of"] == __import__("datetime").date.today().isoformat() and body["notice"]
     assert body["grounded"] is True and body["mode"] == "extractive"
     assert "10 năm" in body["answer"]
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", body["answer"])}
     assert markers == {c["n"] for c in body["citations"]}
     assert any(c["locator"].startswith("Điều 93") for c in body["citations"])
     cit = body["citations"][0]
-    assert set(cit) == {"n", "source_id", "title", "kind", "locator", "snippet", "url", "score"}
+    assert set(cit) == {"n", "source_id", "title", "kind", "locator", "snippet", "url", "score", "valid_from",
+                        "valid_to", "legal_version", "language"}
+
+
+def test_chat_answers_for_a_date_and_rejects_dates_outside_the_law(http):
+    body = http.post("/api/chat", json={"question": "Thẩm định nội dung đơn nhãn hiệu mất bao lâu?",
+                                        "as_of": "2025-06-01"}).json()
+    assert body["as_of"] == "2025-06-01" and "09 tháng" in body["answer"]
+    for bad in ("2005-01-01", "2999-01-01", "01/06/2025", "yesterday"):
+        r = http.post("/api/chat", json={"question": "Nhãn hiệu là gì?", "as_of": bad})
+        assert r.status_code in (400, 422) and r.json()["error"], bad
 
 
 def test_unaccented_questions_find_accented_sources(http):

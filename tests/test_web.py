@@ -88,7 +88,14 @@ def test_ask_form_post_answers_without_javascript(http):
     href = "/sources/law/hieu-luc-van-bang?loc=" + quote("Điều 93").replace("%20", "+")
     assert href in html  # citation chips link to the cited place
     assert 'class="cite-ref"' in html  # [n] markers became links
-    assert "<ul>" in html and "<li>" in html
+    assert 'data-testid="answer-as-of"' in html  # which date's law the answer states
+    assert 'data-testid="answer-notice"' in html  # the not-legal-advice notice sits beside the answer
+
+
+def test_ask_form_answers_for_an_earlier_date(http):
+    html = http.post("/ask", data={"question": "Thẩm định nội dung đơn nhãn hiệu mất bao lâu?",
+                                   "as_of": "2025-06-01"}).text
+    assert "09 tháng" in html and "01/06/2025" in html
 
 
 def test_ask_form_refusal_looks_different(http):

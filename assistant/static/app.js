@@ -597,6 +597,12 @@
     return article;
   }
 
+  function withAsOf(body) {
+    var field = document.getElementById("as-of");
+    if (field && field.value) body.as_of = field.value;
+    return body;
+  }
+
   function finishAnswer(article, state) {
     var thinking = qs(".thinking", article);
     if (thinking) thinking.remove();
@@ -609,6 +615,19 @@
         el("p", { i18n: "ungrounded_text" })), qs(".answer-body", article));
     } else {
       renderCitations(article, state.citations);
+    }
+    // Which date's law the answer states, and the not-legal-advice notice: beside the answer, not in it.
+    if (state.asOf || state.notice) {
+      var foot = el("p", { class: "answer-notice", "data-testid": "answer-notice" });
+      if (state.asOf) foot.appendChild(el("span", { class: "as-of", "data-testid": "answer-as-of",
+        text: t("as_of_shown").replace("{date}", state.asOf.split("-").reverse().join("/")) + " " }));
+      if (state.notice) foot.appendChild(el("span", { text: state.notice }));
+      article.appendChild(foot);
+    }
+    // Generative mode fell back: say that this is the quoted answer, and why (the reason as a tooltip).
+    if (state.generation && state.generation.status !== "ok") {
+      article.appendChild(el("p", { class: "answer-notice generation-note", "data-testid": "generation-note",
+        role: "note", i18n: "generation_fallback", title: state.generation.reason || "" }));
     }
     article.setAttribute("data-state", "done");
     article.setAttribute("aria-busy", "false");
@@ -753,7 +772,7 @@
       fetch("/api/chat/stream", {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
-        body: JSON.stringify({ question: question, history: hist })
+        body: JSON.stringify(withAsOf({ question: question, history: hist }))
       }).then(function (resp) {
         if (!resp.ok) return readJson(resp).then(function (j) { throw apiError(resp, j); });
         return readSSE(resp, function (name, data) {
@@ -767,6 +786,9 @@
             gotDone = true;
             if (typeof data.answer === "string") state.answer = data.answer;
             state.grounded = data.grounded !== false;
+            state.generation = data.generation || null;
+            state.asOf = typeof data.as_of === "string" ? data.as_of : "";
+            state.notice = typeof data.notice === "string" ? data.notice : "";
           } else if (name === "error") {
             throw new Error(data.detail || t("error_generic"));
           }
