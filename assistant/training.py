@@ -80,15 +80,18 @@ def deck(catalog, ev_id: str):
     return src
 
 
-def deck_pdf(src, catalog=None) -> Path | None:
-    """The deck's PDF on disk: the catalogued path, relative to the root it was ingested from."""
+def deck_pdf(src, catalog=None, corpus_dir: Path | None = None) -> Path | None:
+    """The deck's PDF on disk: the catalogued path, relative to the root it was ingested from (an empty root is
+    the corpus folder setting, as in ingest)."""
     p = Path(src.path)
     candidates = [p]
     if catalog is not None and not p.is_absolute():
         row = catalog.files().get(src.path)
-        if row and row.get("root"):
-            root = Path(row["root"])
-            candidates.append(root / p if root.is_dir() else root)
+        root = row.get("root") if row else None
+        if root:
+            candidates.append(Path(root) / p if Path(root).is_dir() else Path(root))
+        elif corpus_dir is not None:
+            candidates.append(Path(corpus_dir) / p)
     for c in candidates:
         if c.suffix.lower() == ".pdf" and c.is_file():
             return c

@@ -59,7 +59,7 @@ def training_review(event_id: str, assistant: AssistantDep) -> dict[str, Any]:
 @router.get("/training/{event_id}/deck.pdf", include_in_schema=False)
 def training_pdf(event_id: str, assistant: AssistantDep):
     src = training.deck(assistant.catalog, event_id)
-    path = training.deck_pdf(src, assistant.catalog)
+    path = training.deck_pdf(src, assistant.catalog, assistant.settings.corpus_dir)
     if path is None:
         raise NotFound(f"no PDF stored for training event {event_id!r}")
     return FileResponse(path, media_type="application/pdf", filename=f"{event_id}.pdf")
@@ -89,6 +89,6 @@ def training_event_page(request: Request, event_id: str, assistant: AssistantDep
     idx = numbers.index(current)
     return render(request, "training_event.html", page="training", event=training.event_of(src),
                   current=current, numbers=numbers, page_text=text, items=items,
-                  has_pdf=training.deck_pdf(src, assistant.catalog) is not None,
+                  has_pdf=training.deck_pdf(src, assistant.catalog, assistant.settings.corpus_dir) is not None,
                   prev_page=numbers[idx - 1] if idx > 0 else None,
                   next_page=numbers[idx + 1] if idx + 1 < len(numbers) else None)

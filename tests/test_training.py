@@ -72,9 +72,21 @@ def test_event_page_reads_page_by_page_and_links_the_pdf(http):
     assert r.status_code == 200
     assert 'data-page="2"' in r.text and "Ôn tập" in r.text
     assert "IPC" in r.text  # page 2 of the fixture deck
-    pdf = http.get("/training/tap-huan-an-giang/deck.pdf")
-    assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
     assert http.get("/training").status_code == 200
+    # The test server serves the store only (no IPA_CORPUS_DIR): it has no PDF to give and says so.
+    assert http.get("/training/tap-huan-an-giang/deck.pdf").status_code == 404
+
+
+def test_the_pdf_download_is_the_deck_file_under_the_corpus_folder(assistant):
+    from fastapi.testclient import TestClient
+
+    from assistant.api import create_app
+
+    with TestClient(create_app(assistant)) as client:  # settings.corpus_dir is the fixture corpus here
+        pdf = client.get("/training/tap-huan-an-giang/deck.pdf")
+        assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert client.get("/training/tap-huan-an-giang", params={"page": 2}).text.count('data-testid="deck-pdf"') == 1
 
 
 def test_event_scoped_chat_cites_only_that_deck(http):
