@@ -8,9 +8,12 @@ import csv
 import io
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 from collections import Counter
+from concurrent.futures import Future
 from datetime import date
 from pathlib import Path
 
@@ -88,27 +91,76 @@ def dash_server(tmp_path_factory, embedder):
     log.close()
 
 
+class BrowserThread:
+    """Chromium driven from a thread of its own. Playwright's sync API refuses to start while another sync
+    Playwright (test_browser.py's session browser) runs on the main thread, so this module's browser lives in a
+    worker thread and each test hands it a function to run there."""
+
+    def __init__(self):
+        self._jobs: queue.Queue = queue.Queue()
+        self._started: Future = Future()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        self._started.result(timeout=120)
+
+    def _loop(self):
+        from playwright.sync_api import sync_playwright
+
+        try:
+            pw = sync_playwright().start()
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        except BaseException as exc:  # noqa: BLE001 — reported to the waiting test
+            self._started.set_exception(exc)
+            return
+        self._started.set_result(True)
+        while (job := self._jobs.get()) is not None:
+            fn, done = job
+            try:
+                done.set_result(fn(browser))
+            except BaseException as exc:  # noqa: BLE001 — re-raised in the test's thread
+                done.set_exception(exc)
+        browser.close()
+        pw.stop()
+
+    def run(self, fn):
+        done: Future = Future()
+        self._jobs.put((fn, done))
+        return done.result(timeout=600)
+
+    def close(self):
+        self._jobs.put(None)
+        self._thread.join(60)
+
+
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Debian Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    worker = BrowserThread()
+    yield worker
+    worker.close()
 
 
 @pytest.fixture()
-def page(browser, dash_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=dash_server["url"], locale="vi-VN")
-    pg = context.new_page()
-    pg.errors = []
-    pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    yield pg
-    context.close()
+def on_page(chromium, dash_server):
+    """Run ``test(page)`` on a fresh page in the browser thread; the page records console and page errors."""
+
+    def run(test):
+        def job(browser):
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=dash_server["url"],
+                                          locale="vi-VN")
+            pg = context.new_page()
+            pg.errors = []
+            pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
+            pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+            try:
+                return test(pg)
+            finally:
+                context.close()
+
+        return chromium.run(job)
+
+    return run
 
 
 def table(page, testid: str) -> list[list[str]]:
@@ -116,95 +168,108 @@ def table(page, testid: str) -> list[list[str]]:
             for row in page.locator(f"[data-testid={testid}] tbody tr").all()]
 
 
-def test_the_soc_trang_dashboard_shows_the_counts_charts_and_renewals_of_its_records(page):
-    mine = of_province(corpus_records())
-    assert len(mine) > 60
-    response = page.goto(f"/dashboard?province={PROVINCE}")
-    assert response.status == 200
-    assert page.locator("[data-testid=dash-province-name]").inner_text() == PROVINCE
-    by_kind = Counter(r["ip_type"] for r in mine)
-    for kind in ("trademark", "patent", "utility_solution", "design", "gi"):
-        shown = page.locator(f"[data-testid=count-{kind}] .dash-count-n").inner_text()
-        assert int(shown) == by_kind.get(kind, 0), kind
-    # Each chart is an SVG drawn by the server, with one bar per row of the table beside it.
-    assert page.locator("[data-testid=chart-by-kind] rect.bar").count() == 5
-    years = Counter(r["filing_date"][:4] for r in mine)
-    span = int(max(years)) - int(min(years)) + 1
-    assert page.locator("[data-testid=chart-filings-per-year] rect.bar").count() == span == len(
-        table(page, "table-filings-per-year"))
-    shown_years = {row[0]: int(row[1]) for row in table(page, "table-filings-per-year") if row[1] != "0"}
-    assert shown_years == dict(years)
-    statuses = [row.get_attribute("data-key") for row in page.locator("[data-testid=table-by-status] tbody tr").all()]
-    counts = [int(row[1]) for row in table(page, "table-by-status")]
-    assert dict(zip(statuses, counts)) == dict(Counter(r["status"] for r in mine))
-    assert page.locator("[data-testid=chart-by-status] rect.bar").count() == len(statuses)
-    due = [row.get_attribute("data-record-id")
-           for row in page.locator("[data-testid=table-renewals-due] tbody tr").all()]
-    expected = expected_renewals(mine)
-    assert due == [rid for _, rid in expected] and due  # Bánh Pía Sóc Trăng Tân Huê (2026-10-03) among them
-    assert "4-2016-45421" in due
-    assert page.locator("[data-testid=table-renewals-due]").inner_text().count("Công ty") >= 1
-    assert not page.errors, page.errors  # no CSP violation, no script error
+def test_the_soc_trang_dashboard_shows_the_counts_charts_and_renewals_of_its_records(on_page):
+    def check(page):
+        mine = of_province(corpus_records())
+        assert len(mine) > 60
+        response = page.goto(f"/dashboard?province={PROVINCE}")
+        assert response.status == 200
+        assert page.locator("[data-testid=dash-province-name]").inner_text() == PROVINCE
+        by_kind = Counter(r["ip_type"] for r in mine)
+        for kind in ("trademark", "patent", "utility_solution", "design", "gi"):
+            shown = page.locator(f"[data-testid=count-{kind}] .dash-count-n").inner_text()
+            assert int(shown) == by_kind.get(kind, 0), kind
+        # Each chart is an SVG drawn by the server, with one bar per row of the table beside it.
+        assert page.locator("[data-testid=chart-by-kind] rect.bar").count() == 5
+        years = Counter(r["filing_date"][:4] for r in mine)
+        span = int(max(years)) - int(min(years)) + 1
+        assert page.locator("[data-testid=chart-filings-per-year] rect.bar").count() == span == len(
+            table(page, "table-filings-per-year"))
+        shown_years = {row[0]: int(row[1]) for row in table(page, "table-filings-per-year") if row[1] != "0"}
+        assert shown_years == dict(years)
+        statuses = [row.get_attribute("data-key")
+                    for row in page.locator("[data-testid=table-by-status] tbody tr").all()]
+        counts = [int(row[1]) for row in table(page, "table-by-status")]
+        assert dict(zip(statuses, counts)) == dict(Counter(r["status"] for r in mine))
+        assert page.locator("[data-testid=chart-by-status] rect.bar").count() == len(statuses)
+        due = [row.get_attribute("data-record-id")
+               for row in page.locator("[data-testid=table-renewals-due] tbody tr").all()]
+        expected = expected_renewals(mine)
+        assert due == [rid for _, rid in expected] and due  # Bánh Pía Sóc Trăng Tân Huê (2026-10-03) among them
+        assert "4-2016-45421" in due
+        assert page.locator("[data-testid=table-renewals-due]").inner_text().count("Công ty") >= 1
+        assert not page.errors, page.errors  # no CSP violation, no script error
+    on_page(check)
 
 
-def test_every_csv_download_parses_and_matches_the_records(page):
-    mine = of_province(corpus_records())
-    page.goto(f"/dashboard?province={PROVINCE}")
-    links = page.locator("a.csv-link")
-    assert links.count() == 7
-    parsed = {}
-    for i in range(links.count()):
-        href = links.nth(i).get_attribute("href")
-        r = page.request.get(href)
-        assert r.status == 200 and r.headers["content-type"].startswith("text/csv"), href
-        parsed[links.nth(i).get_attribute("data-testid")] = list(csv.DictReader(io.StringIO(
-            r.body().decode("utf-8-sig"))))
-    by_kind = Counter(r["ip_type"] for r in mine)
-    assert {row["kind"]: int(row["n"]) for row in parsed["csv-by_kind"]} == {
-        k: by_kind.get(k, 0) for k in ("trademark", "patent", "utility_solution", "design", "gi")}
-    assert [row["record_id"] for row in parsed["csv-renewals_due"]] == [rid for _, rid in expected_renewals(mine)]
-    assert sum(int(row["n"]) for row in parsed["csv-filings_per_year"]) == len(mine)
-    assert parsed["csv-gis"] == []  # the real register has no Sóc Trăng GI
+def test_every_csv_download_parses_and_matches_the_records(on_page):
+    def check(page):
+        mine = of_province(corpus_records())
+        page.goto(f"/dashboard?province={PROVINCE}")
+        links = page.locator("a.csv-link")
+        assert links.count() == 7
+        parsed = {}
+        for i in range(links.count()):
+            href = links.nth(i).get_attribute("href")
+            r = page.request.get(href)
+            assert r.status == 200 and r.headers["content-type"].startswith("text/csv"), href
+            parsed[links.nth(i).get_attribute("data-testid")] = list(csv.DictReader(io.StringIO(
+                r.body().decode("utf-8-sig"))))
+        by_kind = Counter(r["ip_type"] for r in mine)
+        assert {row["kind"]: int(row["n"]) for row in parsed["csv-by_kind"]} == {
+            k: by_kind.get(k, 0) for k in ("trademark", "patent", "utility_solution", "design", "gi")}
+        assert [row["record_id"] for row in parsed["csv-renewals_due"]] == [rid for _, rid in expected_renewals(mine)]
+        assert sum(int(row["n"]) for row in parsed["csv-filings_per_year"]) == len(mine)
+        assert parsed["csv-gis"] == []  # the real register has no Sóc Trăng GI
+    on_page(check)
 
 
-def test_the_form_filters_by_kind_and_reads_the_merged_province(page):
-    mine = of_province(corpus_records())
-    page.goto("/dashboard")
-    page.fill("[data-testid=dash-province]", "Can Tho")
-    page.select_option("#dash-scheme", "34")
-    page.click("[data-testid=dash-submit]")
-    page.wait_for_load_state()
-    # Cần Thơ since 2025 = Cần Thơ + Sóc Trăng + Hậu Giang: this store holds Sóc Trăng's records and Hậu Giang's GI.
-    assert page.locator("[data-testid=dash-province-name]").inner_text() == "Cần Thơ"
-    assert int(page.locator("[data-testid=count-trademark] .dash-count-n").inner_text()) == sum(
-        r["ip_type"] == "trademark" for r in mine)
-    assert table(page, "table-gis")[0][0] == "Cầu Đúc"
-    page.select_option("#dash-kind", "design")
-    page.click("[data-testid=dash-submit]")
-    page.wait_for_load_state()
-    assert int(page.locator("[data-testid=count-trademark] .dash-count-n").inner_text()) == 0
-    assert int(page.locator("[data-testid=count-design] .dash-count-n").inner_text()) == sum(
-        r["ip_type"] == "design" for r in mine)
-    bad = page.goto("/dashboard?province=Atlantis")
-    assert bad.status == 422 and "Atlantis" in page.locator("[data-testid=dash-error]").inner_text()
+def test_the_form_filters_by_kind_and_reads_the_merged_province(on_page):
+    def check(page):
+        mine = of_province(corpus_records())
+        page.goto("/dashboard")
+        page.fill("[data-testid=dash-province]", "Can Tho")
+        page.select_option("#dash-scheme", "34")
+        page.click("[data-testid=dash-submit]")
+        page.wait_for_load_state()
+        # Cần Thơ since 2025 = Cần Thơ + Sóc Trăng + Hậu Giang: this store holds Sóc Trăng's records and Hậu Giang's GI.
+        assert page.locator("[data-testid=dash-province-name]").inner_text() == "Cần Thơ"
+        assert int(page.locator("[data-testid=count-trademark] .dash-count-n").inner_text()) == sum(
+            r["ip_type"] == "trademark" for r in mine)
+        assert table(page, "table-gis")[0][0] == "Cầu Đúc"
+        page.select_option("#dash-kind", "design")
+        page.click("[data-testid=dash-submit]")
+        page.wait_for_load_state()
+        assert int(page.locator("[data-testid=count-trademark] .dash-count-n").inner_text()) == 0
+        assert int(page.locator("[data-testid=count-design] .dash-count-n").inner_text()) == sum(
+            r["ip_type"] == "design" for r in mine)
+        bad = page.goto("/dashboard?province=Atlantis")
+        assert bad.status == 422 and "Atlantis" in page.locator("[data-testid=dash-error]").inner_text()
+    on_page(check)
 
 
-def test_an_owner_link_opens_all_of_that_enterprises_records(page):
-    mine = of_province(corpus_records())
-    page.goto(f"/dashboard?province={PROVINCE}")
-    link = page.locator("[data-testid=table-top-owners] a").first
-    owner = link.inner_text()
-    link.click()
-    page.wait_for_load_state()
-    assert page.locator("[data-testid=ent-name]").inner_text() == owner
-    shown = [r.get_attribute("data-record-id") for r in page.locator("[data-testid=ent-records] tbody tr").all()]
-    assert sorted(shown) == sorted(r["id"] for r in mine if r.get("owner") == owner) and len(shown) >= 2
-    r = page.request.get(page.locator("[data-testid=ent-csv]").get_attribute("href"))
-    assert sorted(row["record_id"] for row in csv.DictReader(io.StringIO(r.body().decode("utf-8-sig")))) == \
-        sorted(shown)
+def test_an_owner_link_opens_all_of_that_enterprises_records(on_page):
+    def check(page):
+        mine = of_province(corpus_records())
+        page.goto(f"/dashboard?province={PROVINCE}")
+        link = page.locator("[data-testid=table-top-owners] a").first
+        owner = link.inner_text()
+        link.click()
+        page.wait_for_load_state()
+        assert page.locator("[data-testid=ent-name]").inner_text() == owner
+        shown = [r.get_attribute("data-record-id") for r in page.locator("[data-testid=ent-records] tbody tr").all()]
+        assert sorted(shown) == sorted(r["id"] for r in mine if r.get("owner") == owner) and len(shown) >= 2
+        r = page.request.get(page.locator("[data-testid=ent-csv]").get_attribute("href"))
+        assert sorted(row["record_id"] for row in csv.DictReader(io.StringIO(r.body().decode("utf-8-sig")))) == \
+            sorted(shown)
+    on_page(check)
 
 
-def test_stats_show_the_page_views_and_questions_made_and_keep_no_address_or_question(browser, dash_server):
+def test_stats_show_the_page_views_and_questions_made_and_keep_no_address_or_question(chromium, dash_server):
+    chromium.run(lambda browser: check_stats(browser, dash_server))
+
+
+def check_stats(browser, dash_server):
     url, auth = dash_server["url"], {"Authorization": f"Bearer {TOKEN}"}
     with httpx.Client(base_url=url, timeout=60) as http:
         assert http.get("/api/stats").status_code == 401
