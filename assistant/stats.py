@@ -375,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m assistant.stats", description=__doc__.split("\n\n")[0])
     ap.add_argument("--store", type=Path, help="store directory (default: IPA_STORE_DIR)")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    imp = sub.add_parser("import", help="load platform figures from a CSV (see assistant/data/ipplatform-2023-usage.csv)")
+    imp = sub.add_parser("import", help="load platform figures from a CSV "
+                                        "(see assistant/data/ipplatform-2023-usage.csv)")
     imp.add_argument("csv", type=Path)
     show = sub.add_parser("summary", help="print the statistics as JSON")
     show.add_argument("--from", dest="start")

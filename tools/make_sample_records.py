@@ -1054,13 +1054,11 @@ def with_owner_fields(records: list[dict]) -> list[dict]:
                     r["applicant"] = r["owner"]
             elif all(c[0] != r["owner"] for c in seen):
                 seen.append((r["owner"], r["owner_address"], classes))
-        order = list(r)
-        keys = [k for k in order if k not in ("owner", "owner_address", "owner_province")]
+        # New fields go right after `province`; trademarks already had owner and owner_address before it.
+        added = ["owner_province"] if r["ip_type"] == "trademark" else ["owner", "owner_address", "owner_province"]
+        keys = [k for k in r if k not in added]
         at = keys.index("province") + 1
-        keys[at:at] = ["owner", "owner_address", "owner_province"] if r["ip_type"] != "trademark" else ["owner_province"]
-        if r["ip_type"] == "trademark":  # trademarks already had owner and owner_address before province
-            keys = [k for k in order if k != "owner_province"]
-            keys.insert(keys.index("province") + 1, "owner_province")
+        keys[at:at] = added
         r["owner_province"] = r["province"]
         out.append({k: r[k] for k in keys})
     return out
