@@ -126,8 +126,9 @@ def sentences(text: str) -> list[str]:
     out = []
     for piece in _SPLIT.split(text or ""):
         s = _LIST_MARK.sub("", piece).replace("**", "").strip()
-        if 30 <= len(s) <= 600:
-            out.append(s)
+        # Headings (no final stop), lead-ins cut from their list (":") and short fragments say nothing alone.
+        if 40 <= len(s) <= 600 and len(s.split()) >= 10 and s[-1] in ".;!?":
+            out.append(s[:-1] + "." if s.endswith(";") else s)
     return out
 
 
@@ -136,13 +137,14 @@ def _terms(text: str) -> set[str]:
     return set(w) | {f"{a} {b}" for a, b in zip(w, w[1:])}
 
 
-def pick(query: str, hits: Sequence[Hit], n: int, used: set[str]) -> list[tuple[str, Hit]]:
-    """The n sentences of the hits that share most words and word pairs with the query, one hit rank apart."""
+def pick(query: str, hits: Sequence[Hit], n: int, used: set[str], must: str | None = None) -> list[tuple[str, Hit]]:
+    """The n sentences of the hits that share most words and word pairs with the query, one hit rank apart;
+    with ``must`` (an accent-folded term), only sentences that define it: "<term> … là …"."""
     q = _terms(query)
     scored = []
     for rank, hit in enumerate(hits):
         for i, s in enumerate(sentences(hit.chunk.text)):
-            if s in used:
+            if s in used or (must and not re.match(re.escape(must) + r"(\s*\([^)]*\))?\s+la\s", fold(s))):
                 continue
             t = _terms(s)
             overlap = len(q & t)
@@ -166,9 +168,14 @@ def _valid(hit: Hit, day: str) -> bool:
 
 
 # --------------------------------------------------------------------------- objects
+def _padded(*parts: str | None) -> str:
+    """Accent-folded words of the parts, space-padded so phrases match on word boundaries."""
+    return f" {' '.join(words(fold(' '.join(x for x in parts if x))))} "
+
+
 def detect_objects(request: str, goods: str | None, mark: str | None) -> list[str]:
     """The IP objects the request calls for, in the order of data/advice_text.json."""
-    text = f" {' '.join(fold(' '.join(x for x in (request, goods or '') if x)).split())} "
+    text = _padded(request, goods)
     objs = [key for key, o in text_data()["objects"].items() if any(f" {w} " in text for w in o["words"])]
     if mark and "trademark" not in objs and "collective_mark" not in objs:
         objs.insert(0, "trademark")
@@ -177,10 +184,11 @@ def detect_objects(request: str, goods: str | None, mark: str | None) -> list[st
 
 def gi_records(assistant, request: str, goods: str | None) -> list[dict[str, Any]]:
     """Registered GIs whose name and product both appear in the request (e.g. 'nước mắm Phú Quốc')."""
-    text = f" {' '.join(fold(' '.join(x for x in (request, goods or '') if x)).split())} "
+    text = _padded(request, goods)
     out = []
     for rec in assistant.catalog.records("gi"):
         name, product = fold(rec.get("name") or ""), fold(rec.get("product") or "")
+        name, product = " ".join(words(name)), " ".join(words(product))
         if name and f" {name} " in text and (not product or product.split()[0] in text.split()):
             out.append(rec)
     return out[:3]
@@ -218,16 +226,19 @@ def draft(assistant, enterprise: dict[str, Any], request: str, *, mark: str | No
     warnings: list[str] = []
     used: set[str] = set()
     objects = detect_objects(request, goods, mark)
+    gis = gi_records(assistant, request, goods)
+    if gis and "gi" not in objects:
+        objects.append("gi")  # a product already registered as a GI: its use is part of the advice
     odata = text_data()["objects"]
     labels = ", ".join(odata[o]["label"] for o in objects)
     per = int(text_data()["sentences_per_section"])
 
-    def look(query: str, obj: str, n: int = per) -> list[dict[str, Any]]:
+    def look(query: str, obj: str, n: int = per, must: str | None = None) -> list[dict[str, Any]]:
         ip_types = tuple(odata[obj]["ip_types"])
         hits = assistant.retriever.retrieve(query, 8, Filters(kinds=tuple(text_data()["legal_kinds"]),
                                                               ip_types=ip_types))
         hits = [h for h in hits if _valid(h, iso)]
-        return [para(s, [cites.hit(h)]) for s, h in pick(query, hits, n, used)]
+        return [para(s, [cites.hit(h)]) for s, h in pick(query, hits, n, used, must)]
 
     sections: dict[str, list[dict[str, Any]]] = {k: [] for k, _ in SECTIONS}
     province_label = province["current"] + (f" (trước đây {province['name']})" if province["name"] != province["current"]
@@ -243,11 +254,10 @@ def draft(assistant, enterprise: dict[str, Any], request: str, *, mark: str | No
     sections["objects"].append(para(frame("objects_intro", labels)))
     for obj in objects:
         q = odata[obj]["queries"].get("definition")
-        found = look(q, obj, 1) if q else []
+        found = look(q, obj, 1, must=fold(odata[obj]["label"])) if q else []
         if found:
             sections["objects"].append(para(frame("object_lead", odata[obj]["label"]) + " " + found[0]["text"],
                                             found[0]["cites"]))
-    gis = gi_records(assistant, request, goods)
     for rec in gis:
         hit = assistant._record_hit(rec.get("id"))
         n = [cites.hit(hit)] if hit else []

@@ -134,3 +134,25 @@ def test_http_bad_input_gets_a_clear_4xx(http, body):
     r = http.post("/api/advice", json=body)
     assert 400 <= r.status_code < 500, r.text
     assert r.json()["detail"]
+
+
+def test_sentences_drop_headings_lead_ins_and_fragments():
+    text = ("Điều kiện chung đối với nhãn hiệu được bảo hộ\n"
+            "Nhãn hiệu được bảo hộ nếu đáp ứng các điều kiện sau đây:\n"
+            "a) Là dấu hiệu nhìn thấy được dưới dạng chữ cái, từ ngữ, hình vẽ, hình ảnh;\n"
+            "Tổ chức, cá nhân sản xuất.")
+    assert advice.sentences(text) == ["Là dấu hiệu nhìn thấy được dưới dạng chữ cái, từ ngữ, hình vẽ, hình ảnh."]
+
+
+def test_a_definition_must_define_the_term_itself():
+    from assistant.models import Chunk, Hit
+
+    def hit(text):
+        return Hit(chunk=Chunk(chunk_id=text[:9], source_id="law/x", text=text, title="t", kind="law", locator="Điều 4"),
+                   score=1.0)
+
+    hits = [hit("Kiểu dáng công nghiệp được coi là có khả năng áp dụng công nghiệp khi dùng làm mẫu chế tạo hàng loạt."),
+            hit("Kiểu dáng công nghiệp (khoản 13 Điều 4) là hình dáng bên ngoài của sản phẩm, thể hiện bằng đường nét.")]
+    got = advice.pick("kiểu dáng công nghiệp là hình dáng bên ngoài của sản phẩm", hits, 1, set(),
+                      must="kieu dang cong nghiep")
+    assert [s for s, _ in got] == [hits[1].chunk.text]
