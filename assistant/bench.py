@@ -71,14 +71,27 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m assistant.bench")
     p.add_argument("--corpus", type=Path, default=Settings().corpus_dir)
     p.add_argument("--marks-n", type=int, default=1_000_000, help="generated marks for the conflict-check bench (0: skip)")
+    p.add_argument("--records", type=int, default=0,
+                   help="only ingest N generated trademark records end to end (assistant.bench_ingest)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
+    if args.records:
+        from .bench_ingest import run as bench_records
+
+        figures = bench_records(args.records)
+        stages = figures.pop("stages_s")
+        result = {"records": {**figures, **{f"stage_{k}_s": v for k, v in stages.items()}}}
+        return _print(result, args.json)
     result = {"pipeline": bench_pipeline(args.corpus)}
     if args.marks_n:
         from .bench_marks import run as bench_marks
 
         result["marks"] = bench_marks(n=args.marks_n)
-    if args.json:
+    return _print(result, args.json)
+
+
+def _print(result: dict, as_json: bool) -> int:
+    if as_json:
         print(json.dumps(result, indent=2))
     else:
         for section, figures in result.items():
