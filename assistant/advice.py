@@ -291,25 +291,7 @@ def draft(assistant, enterprise: dict[str, Any], request: str, *, mark: str | No
 
     # Fees: the trademark estimate when a mark (or a brand) is asked for.
     if "trademark" in objects or "collective_mark" in objects:
-        k = max(1, len(classes))
-        items = [g for g in re.split(r"[;,]", goods or "") if g.strip()]
-        if classes and len(classes) == 1 and items:
-            per_class = [max(1, len(items))]
-            note = None
-        else:
-            per_class = [fees.FREE_PER_CLASS] * k
-            note = frame("fee_assumed") if classes else frame("fee_no_classes")
-        est = fees.estimate("trademark", "filing", products_per_class=per_class, as_of=day)
-        grant = fees.estimate("trademark", "grant", products_per_class=per_class, as_of=day)
-        n = cites.add(est.source["source_id"], est.source["title"], "law", est.source["locator"],
-                      "; ".join(fees.summary_lines(est)))
-        sections["fees"].append(para(frame("fee_intro", "nhãn hiệu", k, ", ".join(map(str, per_class))
-                                           + " sản phẩm, dịch vụ"), [n]))
-        if note:
-            sections["fees"].append(para(note))
-        sections["fees"] += [para(line, [n]) for line in fees.summary_lines(est)]
-        sections["fees"].append(para("Khi được cấp văn bằng: " + "; ".join(fees.summary_lines(grant)), [n]))
-        sections["fees"] += [para(x, [n]) for x in est.notes]
+        sections["fees"] = _fee_paragraphs(cites, classes, goods, day)
 
     if mark:
         high = any(c.get("risk") in ("high", "cao") for c in conflicts)
@@ -339,6 +321,29 @@ def draft(assistant, enterprise: dict[str, Any], request: str, *, mark: str | No
             "warnings": warnings, "objects": objects, "enterprise": {"name": name, "province": province["current"],
                                                                       "sector": sector},
             "mark": mark, "nice_classes": classes}
+
+
+def _fee_paragraphs(cites: Citations, classes: Sequence[int], goods: str | None, day: date) -> list[dict[str, Any]]:
+    k = max(1, len(classes))
+    items = [g for g in re.split(r"[;,]", goods or "") if g.strip()]
+    if len(classes) == 1 and items:
+        per_class, note = [len(items)], None
+    else:
+        per_class = [fees.FREE_PER_CLASS] * k
+        note = frame("fee_assumed") if classes else frame("fee_no_classes")
+    try:
+        est = fees.estimate("trademark", "filing", products_per_class=per_class, as_of=day)
+        grant = fees.estimate("trademark", "grant", products_per_class=per_class, as_of=day)
+    except BadInput:  # a date before the fee table: say so rather than guess an older schedule
+        return [para(frame("fee_unavailable", _date_vi(day)))]
+    n = cites.add(est.source["source_id"], est.source["title"], "law", est.source["locator"],
+                  "; ".join(fees.summary_lines(est)))
+    out = [para(frame("fee_intro", "nhãn hiệu", k, ", ".join(map(str, per_class)) + " sản phẩm, dịch vụ"), [n])]
+    if note:
+        out.append(para(note))
+    out += [para(line, [n]) for line in fees.summary_lines(est)]
+    out.append(para("Khi được cấp văn bằng: " + "; ".join(fees.summary_lines(grant)), [n]))
+    return out + [para(x, [n]) for x in est.notes]
 
 
 def to_markdown(d: dict[str, Any]) -> str:

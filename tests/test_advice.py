@@ -156,3 +156,21 @@ def test_a_definition_must_define_the_term_itself():
     got = advice.pick("kiểu dáng công nghiệp là hình dáng bên ngoài của sản phẩm", hits, 1, set(),
                       must="kieu dang cong nghiep")
     assert [s for s, _ in got] == [hits[1].chunk.text]
+
+
+def test_a_date_before_the_fee_table_says_so_instead_of_estimating(assistant):
+    d = advice.draft(assistant, {"name": "A", "province": "Hà Nội"}, "Tư vấn đăng ký nhãn hiệu", mark="Sen Hồng",
+                     as_of=date(2015, 3, 1))
+    fees_text = [p["text"] for p in section(d, "fees")["paragraphs"]]
+    assert len(fees_text) == 1 and "không có biểu phí" in fees_text[0]
+
+
+def test_the_docx_drops_characters_xml_cannot_hold(letter):
+    from docx import Document
+
+    from assistant.docx_export import to_docx
+
+    edited = {**letter, "sections": [{**letter["sections"][0],
+                                      "paragraphs": [{"text": "Trạm\x00 số\x0b 1", "cites": []}]}]}
+    doc = Document(io.BytesIO(to_docx(edited)))
+    assert "Trạm số 1" in [p.text for p in doc.paragraphs]
