@@ -152,10 +152,15 @@ class EventStreamResponse(StreamingResponse):
     media_type = "text/event-stream"
 
 
-_SSE_DOC = {200: {"description": "Server-Sent Events: `event: citations`, then `event: token`s, then `event: done`;"
-                                 " each `data:` line is JSON",
-                  "content": {"text/event-stream": {"schema": {"type": "string"},
-                                                    "example": 'event: done\ndata: {"grounded": true}\n\n'}}}}
+# OpenAPI 3.1 reads an event stream's `schema` as the schema of one event (3.2 would say `itemSchema`).
+_SSE_EVENT = {"type": "object", "required": ["event", "data"], "properties": {
+    "event": {"type": "string", "enum": ["citations", "token", "fallback", "done"]},
+    "data": {"type": "string", "contentMediaType": "application/json",
+             "description": "citations: {citations}; token: {t}; fallback: why the extractive answer follows; "
+                            "done: the answer's other fields"}}}
+_SSE_DOC = {200: {"description": "Server-Sent Events: `citations`, then `token`s, then `done` (generative mode may "
+                                 "send `fallback` before the extractive answer); each `data:` line is JSON",
+                  "content": {"text/event-stream": {"schema": _SSE_EVENT}}}}
 
 
 @router.post("/api/chat/stream", tags=["chat"], response_class=EventStreamResponse,
@@ -251,6 +256,44 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
     return clean_text("; ".join(parts) or "invalid request", 1000)
 
 
+def _document_app_errors(app: FastAPI) -> None:
+    """State in the schema the errors that come from the guard and the handlers rather than from one route:
+    every validation error has the ErrorOut shape (not FastAPI's default), and every request body can be too
+    large (413), malformed (400) or refused by the guard (422)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        own = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(own.pop("$defs", {}))
+        components["ErrorOut"] = own
+        for ops in schema.get("paths", {}).values():
+            for op in ops.values():
+                responses = op.setdefault("responses", {})
+                for code, resp in responses.items():
+                    # FastAPI gives error models the route's media type (SSE, docx, csv): errors are JSON.
+                    content = resp.get("content") or {}
+                    if code[0] in "45" and "ErrorOut" in json.dumps(content) and set(content) != {"application/json"}:
+                        resp["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+                codes = ["422"] if "422" in responses else []
+                if "requestBody" in op:
+                    codes = ["400", "413", "422"]
+                for code in codes:
+                    if code not in responses or "HTTPValidationError" in json.dumps(responses[code]):
+                        responses[code] = {"description": _ERROR_TEXT[int(code)], "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        if "HTTPValidationError" not in json.dumps(schema["paths"]):
+            components.pop("HTTPValidationError", None)
+            components.pop("ValidationError", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(assistant: Assistant) -> FastAPI:
     from . import web
 
@@ -310,4 +353,5 @@ def create_app(assistant: Assistant) -> FastAPI:
     from . import generations
 
     generations.install(app)  # swaps in the index generation a re-ingest stamps, without a restart
+    _document_app_errors(app)  # last: it describes every router's routes
     return app

@@ -4,8 +4,9 @@ It exists because the limits have to hold on the bytes actually received, not on
 a chunked upload has no Content-Length, so the guard reads the stream itself and stops at the limit (413)
 instead of letting the framework buffer 100 MB. Having the body in hand, it also rejects the two kinds of
 JSON that parse but break things later: strings with unpaired surrogates ("\\ud800" cannot be encoded as
-UTF-8, so echoing or storing it fails) and absurd nesting (a 10,000-deep array exhausts the parser's stack).
-Both checks are skipped on the fast path — a body with no surrogate escape and few brackets is passed on as is.
+UTF-8, so echoing or storing it fails), control characters such as NUL (exports and logs choke on them), and
+absurd nesting (a 10,000-deep array exhausts the parser's stack).
+The checks are skipped on the fast path — a body with no surrogate escape and few brackets is passed on as is.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ MAX_JSON_DEPTH = 32
 # A surrogate can enter a parsed string only as a \uD800–\uDFFF escape, or as raw bytes ED A0–BF xx, which
 # json.loads(bytes) decodes with "surrogatepass". Bodies with neither skip the full check.
 _SURROGATE_HINT = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+# Control characters other than tab and newlines (and the non-characters U+FFFE/U+FFFF) are no text anyone
+# types; they break exports (XML refuses them) and logs. In JSON they can only arrive escaped.
+_CONTROL_HINT = re.compile(rb"\\u00[01][0-9a-fA-F]|\\u[fF]{3}[eEfF]|\xef\xbf[\xbe\xbf]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _JSON_TOKENS = re.compile(rb'["\[\]{}]')
 _BODYLESS = {"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"}
 
@@ -59,16 +64,35 @@ def json_problem(body: bytes, content_type: str) -> str | None:
         return None
     if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and json_depth(body) > MAX_JSON_DEPTH:
         return f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
-    if _SURROGATE_HINT.search(body):
-        try:
-            parsed = json.loads(body)
-        except (ValueError, RecursionError):
-            return None  # not JSON at all: the app answers that with its own message
+    surrogate, control = _SURROGATE_HINT.search(body), _CONTROL_HINT.search(body)
+    if not (surrogate or control):
+        return None
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # not JSON at all: the app answers that with its own message
+    if surrogate:
         try:
             json.dumps(parsed, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
             return "text contains an unpaired UTF-16 surrogate (e.g. \\ud800), which is not valid Unicode"
+    if control and any(_CONTROL.search(text) for text in _strings(parsed)):
+        return "text contains a control character (e.g. NUL, \\u0000); only tab and line breaks are allowed"
     return None
+
+
+def _strings(value):
+    """Every string in a parsed JSON value, keys included (iterative: depth was checked, but stay safe)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            yield v
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
 
 
 class RequestGuard:

@@ -351,7 +351,7 @@ def client_key(request: Request) -> str:
 
 def _rate_limit(request: Request) -> None:
     limiter: RateLimiter | None = getattr(request.app.state, "feedback_limiter", None)
-    wait = limiter.check(client_key(request)) if limiter else 0.0
+    wait = limiter.check(client_key(request)) if limiter is not None else 0.0  # (an empty one has len 0)
     if wait:
         raise RateLimited("too much feedback from this address; try again shortly", retry_after(wait))
 
