@@ -394,8 +394,23 @@ def _best_sentence(chunk: Chunk, statement: str) -> str:
     return prep.units[best]
 
 
+def _supporting(hits: Sequence[Hit], card: Any, cited: set[str]) -> list[Chunk]:
+    from .figures import unsupported
+
+    for h in hits[:5]:
+        c = h.chunk
+        if c.chunk_id in cited or c.kind in ("card", "record"):
+            continue
+        words_in = prepared(c).words
+        for lang in ("vi", "en"):
+            want = _wordset(card.answer[lang])
+            if want and len(want & words_in) / len(want) >= 0.6 and not unsupported(card.answer[lang], [c.text]):
+                return [c]
+    return []
+
+
 def card_answer(q: Question, matches: Sequence[Any], chunk_of: Mapping[str, Chunk], index: Any = None,
-                hints: tuple[str, str] = ("", "")) -> Answer:
+                hints: tuple[str, str] = ("", ""), hits: Sequence[Hit] = ()) -> Answer:
     """Lead with the matched card's answer, cite its basis as in force on q.as_of; add its points, a second
     card for a second facet, and — when the rule changed in the last two years — one line on the earlier rule."""
     lang = "en" if q.english else "vi"
@@ -405,12 +420,18 @@ def card_answer(q: Question, matches: Sequence[Any], chunk_of: Mapping[str, Chun
     def basis(ids: Sequence[str], text: str) -> list[int]:
         chunks = [chunk_of[c] for c in ids if c in chunk_of]
         current = [c for c in chunks if c.valid_on(q.as_of)] or chunks
-        return [citer.cite(c, _best_sentence(c, text), 1.0) for c in current[:3]]
+        # At most four basis chunks: the first ones, in the order the card gives its basis.
+        return [citer.cite(c, _best_sentence(c, text), 1.0) for c in current[:4]]
 
     for k, m in enumerate(matches):
         card = m.card
-        statements.append({"role": "lead" if k == 0 else "point", "text": card.answer[lang],
-                           "cites": basis(card.basis_chunks, card.answer["vi"])})
+        cites = basis(card.basis_chunks, card.answer["vi"])
+        if k == 0:
+            # A retrieved guide or deck that states the same fact shares the line (it is where a founder
+            # reads the procedure); it must hold every figure of the statement.
+            for c in _supporting(hits, card, {cid for cid in citer.numbers}):
+                cites.append(citer.cite(c, _best_sentence(c, card.answer["vi"]), 1.0))
+        statements.append({"role": "lead" if k == 0 else "point", "text": card.answer[lang], "cites": cites})
     lead = matches[0].card
     # A list facet ("what changed", documents, steps) may need its whole list; otherwise a few points.
     n_points = 8 if lead.facet in _spec()["list_facets"] else 3
@@ -497,7 +518,7 @@ def compose(question: Question | str, hits: Sequence[Hit], *, cards: Sequence[An
         return refusal(q.language, *hints, reason="foreign_law")
     ground = assess(q, hits)
     if cards and (ground.domain or ground.grounded):
-        return card_answer(q, cards, chunk_of or {}, card_index, hints)
+        return card_answer(q, cards, chunk_of or {}, card_index, hints, hits)
     if not ground.grounded:
         return refusal(q.language, *hints, reason="not_covered" if ground.domain else "out_of_domain")
     answer = passage_answer(q, hits, max_units=max_units, idf=idf, hints=hints)
@@ -578,7 +599,8 @@ def conflict_lines(answer: Answer, mark: str, conflicts: Sequence, hits: Sequenc
                   refusal=None if grounded else answer.refusal)
 
 
-def fee_answer(q: Question, est: Any, chunk: Chunk | None, hints: tuple[str, str] = ("", "")) -> Answer:
+def fee_answer(q: Question, est: Any, chunk: Chunk | None, hints: tuple[str, str] = ("", ""),
+               example: bool = False) -> Answer:
     """The official-fee estimate a question's counts call for, each line showing its working, citing the
     fee schedule (assistant/fees.py computes; this only words it)."""
     from .fees import vnd
@@ -586,7 +608,8 @@ def fee_answer(q: Question, est: Any, chunk: Chunk | None, hints: tuple[str, str
     words_ = _text(q.language)
     citer = _Citer()
     cites = [citer.cite(chunk, chunk.text, 1.0)] if chunk is not None else []
-    lead = words_["fee_lead"].format(total=vnd(est.total), circular=est.source.get("circular", ""))
+    lead = words_["fee_example_lead" if example else "fee_lead"].format(
+        total=vnd(est.total), circular=est.source.get("circular", ""), what=words_["fee_what"][est.kind])
     statements = [{"role": "lead", "text": lead, "cites": cites}]
     for ln in est.lines:
         statements.append({"role": "point", "cites": cites,

@@ -303,8 +303,8 @@ class CardIndex:
                     score *= 0.55
             if asked and card.object == (question.objects[0] if question.objects else None):
                 score *= 1.15
-            if not asked and not facets and lex < 0.55:
-                continue  # nothing understood: only a close paraphrase may answer
+            if not facets and lex < (0.55 if not asked else 0.5):
+                continue  # no facet understood: only a close paraphrase may answer ("Phú Quốc GI for what?")
             if not asked and card.object != "general":
                 score *= 0.8
             out.append(CardMatch(card, score, lex))

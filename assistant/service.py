@@ -21,6 +21,11 @@ from .understand import LAW_FLOOR, Question, is_shouting, understand
 
 
 CHAT_RECORD_TYPES = ("gi",)
+# A fee question that names no counts gets the smallest filing as a worked example.
+EXAMPLE_FEES = {"trademark": "trademark", "collective_mark": "trademark", "certification_mark": "trademark",
+                "design": "design", "patent": "patent", "utility_solution": "utility_solution"}
+EXAMPLE_COUNTS = {"trademark": {"products_per_class": [6]}, "design": {"designs": 1},
+                  "patent": {"claims": 1, "pages": 6}, "utility_solution": {"claims": 1, "pages": 6}}
 RECORD_TYPES = ("trademark", "patent", "utility_solution", "design", "gi")
 RECORD_STATUSES = ("pending", "registered", "refused", "withdrawn", "expired", "terminated", "invalidated", "live", "dead")
 
@@ -104,8 +109,15 @@ class Assistant:
         from .fees import counts_from_question, estimate
 
         counts = counts_from_question(q.folded)
+        example = False
         if not counts:
-            return answer
+            # "Đăng ký nhãn hiệu hết bao nhiêu tiền?": the sums for the smallest filing, labelled as an example.
+            kind = next((EXAMPLE_FEES[o] for o in q.objects if o in EXAMPLE_FEES), None)
+            if kind is None:
+                return answer
+            stage = "renewal" if "renewal" in q.facets and kind != "patent" else "filing"
+            counts = {"kind": kind, "stage": stage, **EXAMPLE_COUNTS[kind]}
+            example = True
         try:
             est = estimate(**counts, as_of=q.as_of)
         except BadInput:
@@ -114,7 +126,7 @@ class Assistant:
         chunk = next((c for c in self.retriever.chunks.values() if c.source_id == src and c.locator.startswith(loc)
                       and c.valid_on(q.as_of)), None)
         hints = (self.settings.station_hint_vi, self.settings.station_hint_en)
-        return prepend(fee_answer(q, est, chunk, hints), answer)
+        return prepend(fee_answer(q, est, chunk, hints, example=example), answer)
 
     def as_of_day(self, as_of: str | date | None) -> str:
         """The date an answer is for: the request's, else the server's (IPA_AS_OF), else today."""
