@@ -275,8 +275,10 @@ def _document_app_errors(app: FastAPI) -> None:
                 responses = op.setdefault("responses", {})
                 for code, resp in responses.items():
                     # FastAPI gives error models the route's media type (SSE, docx, csv): errors are JSON.
+                    # Every error leaves through create_app's handlers, so a bare one has the ErrorOut body too.
                     content = resp.get("content") or {}
-                    if code[0] in "45" and "ErrorOut" in json.dumps(content) and set(content) != {"application/json"}:
+                    if code[0] in "45" and (not content or "ErrorOut" in json.dumps(content)) \
+                            and set(content) != {"application/json"}:
                         resp["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
                 codes = ["422"] if "422" in responses else []
                 if "requestBody" in op:
