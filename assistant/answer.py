@@ -461,8 +461,13 @@ def _earlier_rule(q: Question, card: Any, index: Any, lang: str, basis: Callable
         return None
     words_ = _text(lang)
     transition = (card.transition or {}).get(lang) or words_["transition_unconfirmed"]
-    text = words_["earlier_rule"].format(date=_ddmmyyyy(card.valid_from), rule=old.answer[lang].rstrip("."),
-                                         transition=transition)
+    from .figures import extract
+
+    rule = old.answer[lang].rstrip(".")
+    if any(f.kind == "date" and f.value == card.valid_from for f in extract(rule)):
+        text = f"{rule}. {transition}"  # the old card already says "before 01/4/2026": do not say it twice
+    else:
+        text = words_["earlier_rule"].format(date=_ddmmyyyy(card.valid_from), rule=rule, transition=transition)
     # The earlier rule is cited to the historical text it came from.
     chunks_old = [c for c in old.basis_chunks]
     return {"role": "note", "text": text, "cites": basis_historic(chunks_old, basis)}

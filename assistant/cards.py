@@ -35,6 +35,9 @@ OBJECTS = ("trademark", "collective_mark", "certification_mark", "patent", "util
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _BASIS = re.compile(r"^(?:(?P<sid>[\w./-]+)\s*:\s*)?Điều\s+(?P<art>\d+[a-zđ]?)(?:\s+khoản\s+(?P<cl>\d+[a-zđ]?))?"
                     r"(?:\s+điểm\s+(?P<pt>[a-zđ]))?\s*$", re.I)
+# A guide or decree section with no article number: "law/10-luat-131-2025-sua-doi" (the whole source) or
+# "guides/dang-ky-ra-nuoc-ngoai: Hệ thống Madrid" (the sections whose locator starts so).
+_SOURCE_BASIS = re.compile(r"^(?P<sid>[\w-]+(?:/[\w.-]+)+)(?:\s*:\s*(?P<loc>.+))?$")
 _LOCATOR = re.compile(r"^Điều\s+(\d+[a-zđ]?)(?:\s+khoản\s+(\d+[a-z]?)(?:–(\d+[a-z]?))?)?", re.I)
 
 
@@ -99,8 +102,9 @@ def _shape_error(card: dict[str, Any]) -> str | None:
     answer = card["answer"]
     if not isinstance(answer, dict) or not answer.get("vi") or not answer.get("en"):
         return "answer needs vi and en"
-    if not isinstance(card["basis"], list) or not all(isinstance(b, str) and _BASIS.match(b.strip()) for b in card["basis"]):
-        return "basis must be a list of locators like 'Điều 93 khoản 6'"
+    if not isinstance(card["basis"], list) or not all(
+            isinstance(b, str) and (_BASIS.match(b.strip()) or _SOURCE_BASIS.match(b.strip())) for b in card["basis"]):
+        return "basis must be a list of locators like 'Điều 93 khoản 6' or 'guides/x: Heading'"
     for key in ("valid_from", "valid_to"):
         if card.get(key) and not _DAY.match(card[key]):
             return f"{key} must be YYYY-MM-DD"
@@ -119,7 +123,13 @@ def resolve(basis: str, chunks: Iterable[Chunk], valid_from: str = "", valid_to:
     """Law chunks a basis locator names, among those whose validity overlaps the card's."""
     m = _BASIS.match(basis.strip())
     if not m:
-        return []
+        src = _SOURCE_BASIS.match(basis.strip())
+        if not src:
+            return []
+        loc = (src.group("loc") or "").strip()
+        return [c for c in chunks if c.source_id == src.group("sid") and c.kind not in ("card", "record")
+                and (not loc or (c.locator or "").startswith(loc)) and _overlaps(c.valid_from, c.valid_to, valid_from,
+                                                                                 valid_to)]
     art, clause, sid = m.group("art").lower(), m.group("cl"), m.group("sid")
     out = []
     for c in chunks:
@@ -291,6 +301,9 @@ class CardIndex:
             if asked and card.object not in asked and card.object != "general":
                 continue
             lex = self.similarity(terms, card)
+            # No IP object understood ("thủ tục sang tên sổ đỏ"): a card about one answers only a close paraphrase.
+            if not asked and card.object != "general" and lex < 0.55:
+                continue
             if lex <= 0:
                 continue
             score = lex

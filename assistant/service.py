@@ -113,8 +113,8 @@ class Assistant:
         if not counts:
             # "Đăng ký nhãn hiệu hết bao nhiêu tiền?": the sums for the smallest filing, labelled as an example.
             kind = next((EXAMPLE_FEES[o] for o in q.objects if o in EXAMPLE_FEES), None)
-            if kind is None:
-                return answer
+            if kind is None or ("renewal" in q.facets and kind in ("patent", "utility_solution")):
+                return answer  # patent maintenance fees are not in the fee table
             stage = "renewal" if "renewal" in q.facets and kind != "patent" else "filing"
             counts = {"kind": kind, "stage": stage, **EXAMPLE_COUNTS[kind]}
             example = True
