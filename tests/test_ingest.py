@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from assistant.ingest import ingest
+from assistant.ingest import embed_identity, ingest
 from assistant.settings import Settings
 from assistant.store import Catalog
 
@@ -19,6 +19,11 @@ class _Boom:
 
     def embed(self, texts, progress=False):
         raise AssertionError("the model must not be loaded for unchanged files")
+
+
+def _card_files(settings) -> int:
+    """Answer cards are checked against the law of each run, so any other change re-reads them too."""
+    return len(list(settings.corpus_dir.rglob("*.yaml")))
 
 
 @pytest.fixture()
@@ -49,7 +54,7 @@ def test_edited_file_is_replaced_and_deleted_file_is_removed(workdir, embedder):
     law.write_text(law.read_text(encoding="utf-8").replace("20 năm", "hai mươi năm"), encoding="utf-8")
     (workdir.corpus_dir / "guides" / "dang-ky-nhan-hieu.md").unlink()
     report = ingest(workdir, embedder=embedder)
-    assert (report.updated, report.removed) == (1, 1)
+    assert (report.updated, report.removed) == (1 + _card_files(workdir), 1)  # cards are re-checked against the law
     cat = Catalog(workdir.catalog_path)
     texts = " ".join(c.text for c in cat.all_chunks())
     assert "hai mươi năm" in texts and "Bước 2: Nộp đơn" not in texts
@@ -78,7 +83,7 @@ def test_cli_prints_a_json_summary_as_its_last_line(tmp_path):
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert set(summary) == {"added", "updated", "removed", "unchanged", "failed", "chunks", "sources"}
-    assert summary["added"] == 1 and len(summary["failed"]) == 1
+    assert summary["added"] == len(list((FIXTURE_CORPUS / "law").glob("*.md"))) and len(summary["failed"]) == 1
 
 
 def test_pdf_running_footers_are_not_indexed(tmp_path):
@@ -105,7 +110,7 @@ def test_editing_one_record_re_embeds_only_that_record(workdir, embedder):
     records.write_text(records.read_text(encoding="utf-8").replace("PHỞ VIỆT", "PHỞ VIỆT NAM"), encoding="utf-8")
     counting = _Counting(embedder)
     report = ingest(workdir, embedder=counting)
-    assert report.updated == 1 and counting.texts == 1 == report.embedded
+    assert report.updated == 1 + _card_files(workdir) and counting.texts == 1 == report.embedded
     assert "PHỞ VIỆT NAM" in Catalog(workdir.catalog_path).source("records/trademarks.sample/4-2021-00002").title
 
 
@@ -124,4 +129,5 @@ def test_another_sentence_transformers_model_is_one_setting_away_and_forces_a_re
     other = workdir.model_copy(update={"embed_model": str(local_copy)})
     report = ingest(other)
     assert report.rebuilt and report.embedded > 0  # vectors of another model are never mixed in
-    assert Catalog(other.catalog_path).info("embed_model") == str(local_copy)
+    assert Catalog(other.catalog_path).info("embed_model") == embed_identity(other)
+    assert embed_identity(other).split("+")[0] == str(local_copy)
