@@ -13,6 +13,7 @@ from .text import _data, fold
 class _Entry:
     patterns: tuple[re.Pattern, ...]
     add: tuple[str, ...]
+    generic: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -20,14 +21,17 @@ def _entries() -> tuple[_Entry, ...]:
     out = []
     for e in _data("glossary.json")["entries"]:
         pats = tuple(re.compile(rf"(?<!\w){re.escape(fold(m))}(?!\w)") for m in e["match"])
-        out.append(_Entry(pats, tuple(e["add"])))
+        out.append(_Entry(pats, tuple(e["add"]), bool(e.get("generic"))))
     return tuple(out)
 
 
-def expansions(question: str) -> list[str]:
+def expansions(question: str, domain_only: bool = False) -> list[str]:
+    """Legal terms the question's words call for; with domain_only, only those of IP-specific words."""
     folded = fold(question)
     added: list[str] = []
     for entry in _entries():
+        if domain_only and entry.generic:
+            continue
         if any(p.search(folded) for p in entry.patterns):
             added.extend(a for a in entry.add if a not in added)
     return added

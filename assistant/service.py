@@ -103,11 +103,13 @@ class Assistant:
 
     def _with_fees(self, q: Question, answer: Answer) -> Answer:
         """"3 nhóm, mỗi nhóm 8 sản phẩm thì phí bao nhiêu?": the sums done, itemised, before the rules."""
-        if "fees" not in q.facets or q.jurisdiction == "foreign":
-            return answer
         from .answer import fee_answer, prepend
         from .fees import counts_from_question, estimate
 
+        if "fees" not in q.facets or q.jurisdiction == "foreign":
+            return answer
+        if q.facets[0] != "fees" and not counts_from_question(q.folded):
+            return answer  # "bị phạt bao nhiêu tiền" asks about fines, not the filing fees
         counts = counts_from_question(q.folded)
         example = False
         if not counts:

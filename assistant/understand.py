@@ -33,6 +33,7 @@ class Question:
     expansions: tuple[str, ...] = ()
     query: str = ""                # what retrieval searches: core + context from the conversation + expansions
     countries: tuple[str, ...] = ()
+    domain: bool = False           # about IP at all: an IP object or term, directly or through an IP-specific synonym
     history_objects: tuple[str, ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -126,6 +127,12 @@ def facets_in(folded: str, original: str = "") -> list[str]:
         if original and not original.isupper() and any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", original)
                                                        for t in tokens):
             hits.add(facet)
+    for name, rule in _spec()["generic_facets"].items():
+        if name.startswith("_") or name not in hits:
+            continue
+        hits.discard(name)
+        if not hits & set(rule["unless"]):
+            hits.add(rule["becomes"])
     order = _spec()["facet_priority"]
     # "How long does examination take?" is about examination, not the term of protection.
     if "examination_time" in hits and "term" in hits and not re.search(r"thoi han bao ho|hieu luc|term of protection", folded):
@@ -203,14 +210,26 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
                 whole_objects = history_objects
             if not facets:
                 facets = facets_in(prev_folded, previous[-1])
-    jurisdiction, countries = jurisdiction_of(folded, core, language, facets)
+    # A country named in the preamble ("Our brand is a registered US trademark. Is it protected here?") counts.
+    jurisdiction, countries = jurisdiction_of(fold(text), text, language, facets)
     day = as_of.isoformat() if isinstance(as_of, date) else (as_of or date.today().isoformat())
     exp = tuple(expansions(core))
+    domain = bool(whole_objects) or _names_ip_term(f"{folded} {fold(' '.join(expansions(core, domain_only=True)))}")
     base = context or core
     query = f"{base} {' '.join(exp)}" if exp else base
     return Question(text=text, core=core, folded=folded, language=language, objects=tuple(whole_objects),
                     facets=tuple(facets), jurisdiction=jurisdiction, marks=tuple(marks), as_of=day,
-                    expansions=exp, query=query, countries=countries, history_objects=tuple(history_objects))
+                    expansions=exp, query=query, countries=countries, history_objects=tuple(history_objects),
+                    domain=domain)
+
+
+@lru_cache(maxsize=1)
+def _domain_patterns() -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(rf"(?<!\w){re.escape(t)}") for t in _data("domain_terms.json")["terms"])
+
+
+def _names_ip_term(folded: str) -> bool:
+    return any(p.search(folded) for p in _domain_patterns())
 
 
 def is_shouting(text: str) -> bool:
