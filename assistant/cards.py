@@ -308,12 +308,13 @@ class CardIndex:
                 continue
             score = lex
             if facets:
+                # The facet leans the choice; the paraphrase decides it ("GUI … được không?" is about GUIs).
                 if card.facet == facets[0]:
-                    score *= 1.6
+                    score *= 1.35
                 elif card.facet in facets:
-                    score *= 1.3
+                    score *= 1.15
                 else:
-                    score *= 0.55
+                    score *= 0.7
             if asked and card.object == (question.objects[0] if question.objects else None):
                 score *= 1.15
             if not facets and lex < (0.55 if not asked else 0.5):
