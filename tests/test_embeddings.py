@@ -1,0 +1,155 @@
+"""The query/ingest encoder: the int8 ONNX export agrees with the torch model, loads lazily, and query
+vectors are cached in a bounded LRU."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.embeddings import (CachedEmbedder, LazyEmbedder, OnnxEmbedder, OnnxUnsupported, SentenceTransformerEmbedder,
+                                  encoder_path, ensure_onnx, load_embedder, make_embedder, model_dir)
+from assistant.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "corpus"
+
+QUESTIONS = [
+    "Thời hạn bảo hộ nhãn hiệu là bao lâu?", "thoi han bao ho sang che", "How long is a patent protected in Vietnam?",
+    "Tôi muốn đăng ký nhãn hiệu 'Cà Phê Mộc' cho quán cà phê", "Chỉ dẫn địa lý là gì?", "a",
+    "Trademark protection lasts ten years from the filing date and may be renewed.",
+]
+
+
+def _texts() -> list[str]:
+    """Questions, and passages of every length the corpus has (one word to past the 256-token limit)."""
+    passages = []
+    for p in sorted(FIXTURES.rglob("*.md")):
+        text = p.read_text(encoding="utf-8")
+        passages += [text[:200], text[:1200], text * 3]
+    return QUESTIONS + passages
+
+
+@pytest.fixture(scope="module")
+def onnx() -> OnnxEmbedder:
+    embedder = load_embedder(Settings(embed_backend="onnx"))
+    assert isinstance(embedder, OnnxEmbedder)
+    return embedder
+
+
+@pytest.fixture(scope="module")
+def torch_model() -> SentenceTransformerEmbedder:
+    embedder = load_embedder(Settings(embed_backend="torch"))
+    assert isinstance(embedder, SentenceTransformerEmbedder)
+    return embedder
+
+
+def test_onnx_vectors_agree_with_the_torch_model(onnx, torch_model):
+    texts = _texts()
+    reference = np.asarray(torch_model.embed(texts))
+    batched = np.asarray(onnx.embed(texts))  # as ingest embeds
+    alone = np.asarray([onnx.embed([t])[0] for t in texts])  # as a query is embedded
+    assert batched.shape == alone.shape == reference.shape == (len(texts), 384)
+    for vectors in (batched, alone):
+        cosine = (vectors * reference).sum(1)  # all are unit vectors
+        assert cosine.min() >= 0.99, dict(zip(texts, cosine.round(4)))
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_onnx_ranks_passages_as_the_torch_model_does(onnx, torch_model):
+    passages = [t for t in _texts() if t not in QUESTIONS]
+    for q in QUESTIONS[:5]:
+        rank = [np.argsort(-np.asarray(m.embed(passages)) @ np.asarray(m.embed([q])[0]))[:3].tolist()
+                for m in (onnx, torch_model)]
+        assert rank[0][0] == rank[1][0], q
+
+
+def test_the_export_is_cached_by_the_weights_fingerprint(onnx, tmp_path):
+    path = Path(model_dir(Settings()))
+    assert onnx.path == encoder_path(path, onnx.path.parent)
+    before = onnx.path.stat().st_mtime_ns
+    assert ensure_onnx(path, onnx.path.parent) == onnx.path
+    assert onnx.path.stat().st_mtime_ns == before  # found, not built again
+
+
+def test_a_model_the_export_cannot_reproduce_is_refused(tmp_path):
+    (tmp_path / "modules.json").write_text('[{"idx": 0, "name": "0", "path": "", "type": "x.Transformer"}]')
+    (tmp_path / "tokenizer.json").write_text("{}")
+    with pytest.raises(OnnxUnsupported):
+        ensure_onnx(tmp_path, tmp_path / "enc")
+    assert not (tmp_path / "enc").exists()
+
+
+def test_nothing_loads_until_the_first_text():
+    built = []
+
+    class Fake:
+        name, dim = "fake", 2
+
+        def embed(self, texts, progress=False):
+            return [[float(len(t)), 1.0] for t in texts]
+
+    lazy = LazyEmbedder("fake", lambda: built.append(1) or Fake())
+    assert not lazy.loaded and built == []
+    assert lazy.embed(["abc"]) == [[3.0, 1.0]]
+    lazy.embed(["x"])
+    assert lazy.loaded and built == [1]
+
+
+def test_make_embedder_is_lazy_and_cached():
+    embedder = make_embedder(Settings())
+    assert isinstance(embedder, CachedEmbedder) and isinstance(embedder.inner, LazyEmbedder)
+    assert not embedder.inner.loaded
+
+
+class Counting:
+    name, dim = "counting", 3
+
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts, progress=False):
+        self.calls.append(list(texts))
+        return [[float(len(t)), float(i), 1.0] for i, t in enumerate(texts)]
+
+
+def test_the_same_question_is_embedded_once():
+    inner = Counting()
+    cache = CachedEmbedder(inner, size=8)
+    first = cache.embed(["nhãn hiệu"])
+    again = cache.embed(["nhãn hiệu"])
+    assert first == again and inner.calls == [["nhãn hiệu"]]
+    assert (cache.hits, cache.misses) == (1, 1)
+    again[0][0] = -1.0  # a caller changing its vector does not change the cache
+    assert cache.embed(["nhãn hiệu"]) == first
+
+
+def test_the_cache_is_bounded_and_evicts_the_least_recently_used():
+    inner = Counting()
+    cache = CachedEmbedder(inner, size=2)
+    cache.embed(["a"])
+    cache.embed(["b"])
+    cache.embed(["a"])  # a is now the most recent
+    cache.embed(["c"])  # evicts b
+    assert len(cache) == 2
+    inner.calls.clear()
+    cache.embed(["a"])
+    cache.embed(["b"])
+    assert inner.calls == [["b"]]
+
+
+def test_ingest_batches_pass_through_the_cache():
+    inner = Counting()
+    cache = CachedEmbedder(inner, size=100)
+    texts = [f"chunk {i}" for i in range(10)]
+    cache.embed(texts)
+    cache.embed(texts)
+    assert len(inner.calls) == 2 and len(cache) == 0
+
+
+def test_a_zero_size_cache_is_off():
+    inner = Counting()
+    cache = CachedEmbedder(inner, size=0)
+    cache.embed(["a"])
+    cache.embed(["a"])
+    assert len(inner.calls) == 2
