@@ -279,7 +279,13 @@ def _wordset(text: str) -> frozenset[str]:
 
 
 def same_statement(a: str, b: str) -> bool:
-    """Two statements that say the same thing: most content words shared (either way)."""
+    """Two statements that say the same thing: most content words shared (either way), and no figure that
+    differs ("12 tháng" now and "18 tháng" before are two statements)."""
+    from .figures import extract
+
+    fa, fb = {(f.kind, f.value, f.unit) for f in extract(a)}, {(f.kind, f.value, f.unit) for f in extract(b)}
+    if fa and fb and fa != fb and not (fa <= fb or fb <= fa):
+        return False
     wa, wb = _wordset(a), _wordset(b)
     if not wa or not wb:
         return False

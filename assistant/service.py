@@ -17,7 +17,7 @@ from .retrieve import Filters, HybridRetriever, contextualize
 from .settings import Settings
 from .store import Catalog, VectorStore
 from .text import _data
-from .understand import LAW_FLOOR, Question, is_shouting, understand
+from .understand import LAW_FLOOR, Question, about_material, asks_event_logistics, is_shouting, understand
 
 
 CHAT_RECORD_TYPES = ("gi",)
@@ -42,6 +42,9 @@ class Assistant:
         self._record_chunk = {c.source_id.rsplit("/", 1)[-1]: c for c in chunks.values() if c.kind == "record"}
         from .cards import CardIndex
 
+        from .training import list_events
+
+        self.events = list_events(catalog)
         card_ids = {c.source_id for c in chunks.values() if c.kind == "card"}
         self.cards = CardIndex.from_sources(s for s in map(catalog.source, sorted(card_ids)) if s is not None)
 
@@ -86,9 +89,22 @@ class Assistant:
             for name in q.marks:
                 query = query.replace(name, " ")
             q = dc_replace(q, query=f"{query} {_data('glossary.json')['named_mark_query']}")
-        hits = self.retriever.retrieve(q, self.settings.top_k, base)
-        matches = self.cards.match(q) if self.cards and not (filters and (filters.kinds or filters.ip_types)) else []
-        answer = compose(q, hits, cards=matches, chunk_of=self.retriever.chunks, card_index=self.cards,
+        scoped = filters is not None and bool(filters.kinds or filters.ip_types or filters.source_ids or filters.events)
+        event = None if scoped else self._event_named(q)
+        hits = []
+        asked = q
+        if event is not None:
+            # "Tài liệu hội nghị ở An Giang nói gì về …?": that deck's pages answer, cited by page.
+            # A question about a training event's material is an IP-training question, whatever its words.
+            asked = dc_replace(about_material(q, [event.get("place") or ""]), domain=True)
+            hits = self.retriever.retrieve(asked, self.settings.top_k, replace(base, events=(event["id"],)))
+            # The cover page names the event; the pages after it are what the deck teaches.
+            hits = [h for h in hits if h.chunk.page != 1] or hits
+        if not hits:
+            event, asked = None, q
+            hits = self.retriever.retrieve(q, self.settings.top_k, base)
+        matches = self.cards.match(q) if self.cards and not scoped and event is None else []
+        answer = compose(asked, hits, cards=matches, chunk_of=self.retriever.chunks, card_index=self.cards,
                          max_units=self.settings.max_answer_units, station_hint_vi=self.settings.station_hint_vi,
                          station_hint_en=self.settings.station_hint_en, idf=self.retriever.lexical.term_idf)
         if generate and self.generator is not None and answer.grounded:
@@ -100,6 +116,13 @@ class Assistant:
         answer.as_of = day
         answer.took_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def _event_named(self, q: Question) -> dict[str, Any] | None:
+        from .training import event_for_question
+
+        if not self.events or asks_event_logistics(q):
+            return None
+        return event_for_question(q.folded, self.events)
 
     def _with_fees(self, q: Question, answer: Answer) -> Answer:
         """"3 nhóm, mỗi nhóm 8 sản phẩm thì phí bao nhiêu?": the sums done, itemised, before the rules."""

@@ -246,3 +246,31 @@ def content_words(folded: str) -> list[str]:
 
     stop = stopwords("vi") | stopwords("en")
     return [w for w in words(folded) if w not in stop and len(w) > 1]
+
+
+@lru_cache(maxsize=1)
+def _logistics() -> re.Pattern:
+    return _phrase_pattern(_spec()["event_logistics"]["phrases"])
+
+
+def asks_event_logistics(q: Question) -> bool:
+    """'Hội nghị ở Quảng Ninh tổ chức khi nào?' asks about the event, not about what its material teaches."""
+    return bool(_logistics().search(q.folded))
+
+
+def about_material(q: Question, event_names: Sequence[str]) -> Question:
+    """The question as a search of one deck: without the words that named the event ("tài liệu hội nghị ở An
+    Giang"), so what the question asks about ranks the deck's pages."""
+    from dataclasses import replace
+
+    drop = sorted((fold(w) for w in (*_spec()["event_logistics"]["material_words"], *event_names) if w),
+                  key=len, reverse=True)
+
+    def strip(text: str) -> str:
+        folded = fold(text)
+        for w in drop:
+            folded = re.sub(rf"(?<!\w){re.escape(w)}(?!\w)", " ", folded)
+        return " ".join(folded.split()) or text
+
+    # The composer ranks the deck's sentences by the core, retrieval by the query: both lose the event's name.
+    return replace(q, query=strip(q.query), core=strip(q.core))
