@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -41,19 +42,10 @@ def serve_main(argv: list[str] | None = None) -> int:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--store", type=Path)
+    p.add_argument("--workers", type=int, default=int(os.environ.get("IPA_WORKERS", "1")),
+                   help="worker processes (default 1; each ~RSS of one server, see README)")
     args = p.parse_args(argv)
     settings = _settings(args)
-    import uvicorn
+    from .serve import run
 
-    from .api import create_app
-    from .errors import StoreMissing
-    from .service import Assistant
-
-    try:
-        assistant = Assistant.open(settings)
-    except StoreMissing as exc:
-        print(f"server.py: {exc.message}", file=sys.stderr)
-        return 2
-    app = create_app(assistant)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level="info")
-    return 0
+    return run(settings, args.host or settings.host, args.port or settings.port, max(1, args.workers))
