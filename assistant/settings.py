@@ -57,11 +57,6 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(default=400, ge=32)  # room kept for the answer
     llm_max_sources: int = Field(default=5, ge=1, le=20)
     log_questions: bool = False  # opt-in: generation logs carry the question text
-    # The model's context window: sources are fitted to it so the server never refuses a prompt.
-    llm_context_tokens: int = Field(default=4096, ge=512)
-    llm_max_tokens: int = Field(default=400, ge=32)  # room kept for the answer
-    llm_max_sources: int = Field(default=5, ge=1, le=20)
-    log_questions: bool = False  # opt-in: generation logs carry the question text
     max_answer_units: int = 6
 
     # Input limits
