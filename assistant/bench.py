@@ -73,8 +73,30 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--marks-n", type=int, default=1_000_000, help="generated marks for the conflict-check bench (0: skip)")
     p.add_argument("--records", type=int, default=0,
                    help="only ingest N generated trademark records end to end (assistant.bench_ingest)")
+    p.add_argument("--http", action="store_true",
+                   help="over HTTP on a built store: start-up, 1 and 16 clients, beside the LangChain recipe")
+    p.add_argument("--store", type=Path, help="built store for --http/--soak (default: $IPA_STORE_DIR)")
+    p.add_argument("--workers", type=int, default=1, help="server worker processes for --http/--soak")
+    p.add_argument("--no-recipe", action="store_true", help="--http without the LangChain recipe")
+    p.add_argument("--soak", type=float, default=0, metavar="SECONDS", help="32 clients for SECONDS: errors, RSS")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
+    if args.http or args.soak:
+        from . import bench_http
+
+        store = args.store or Settings().store_dir
+        result = {}
+        if args.http:
+            result = bench_http.compare(store, args.corpus, args.workers, recipe=not args.no_recipe)
+        if args.soak:
+            result["soak"] = bench_http.soak(store, args.soak, workers=args.workers)
+        if args.json:
+            return _print(result, True)
+        print("[http] ours vs the LangChain recipe (×: how many times better ours is)")
+        print("\n".join(bench_http.side_by_side(result)))
+        if "soak" in result:
+            _print({"soak": result["soak"]}, False)
+        return 0
     if args.records:
         from .bench_ingest import run as bench_records
 
