@@ -42,6 +42,12 @@ def card_store(tmp_path_factory, embedder):
     corpus = base / "corpus"
     shutil.copytree(FIXTURE_CORPUS, corpus)
     (corpus / "cards" / "sai.yaml").write_text(BAD_CARDS, encoding="utf-8")
+    from tests.conftest import _make_fixture_pdf
+
+    _make_fixture_pdf(corpus / "training" / "tap-huan-an-giang.pdf")
+    (corpus / "training" / "tap-huan-an-giang.meta.json").write_text(
+        '{"kind": "training", "place": "An Giang", "event_date": "2023-04-21", '
+        '"event": "Hội nghị tập huấn khai thác thông tin sáng chế"}', encoding="utf-8")
     settings = Settings(store_dir=base / "store", corpus_dir=corpus)
     report = ingest(settings, [corpus], embedder=embedder)
     return report, Assistant.open(settings, embedder=embedder), settings
@@ -128,3 +134,20 @@ def test_cards_of_the_project_corpus_validate_against_its_law():
     if not (root / "cards").exists():
         pytest.skip("no cards in the corpus")
     assert main([str(root)]) == 0
+
+
+def test_a_question_about_one_events_material_is_answered_from_that_decks_pages(card_store):
+    _, assistant, _ = card_store
+    ans = assistant.chat("Tài liệu tập huấn ở An Giang nói gì về tra cứu sáng chế?")
+    assert ans.grounded and ans.citations
+    assert all(c.source_id == "training/tap-huan-an-giang" and c.locator.startswith("trang") for c in ans.citations)
+    assert "IPC" in ans.answer  # what page 2 teaches, not the cover page
+
+
+def test_a_fee_question_with_counts_gets_the_sums_done(card_store):
+    _, assistant, _ = card_store
+    ans = assistant.chat("Đăng ký nhãn hiệu 3 nhóm, mỗi nhóm 8 sản phẩm thì phí bao nhiêu?")
+    from assistant.fees import estimate, vnd
+
+    total = estimate("trademark", "filing", products_per_class=[8, 8, 8]).total
+    assert vnd(total) in ans.statements[0]["text"]
