@@ -203,6 +203,14 @@ def validate(sources: Sequence[Source], chunks: Sequence[Chunk]) -> tuple[list[S
                 if bad:
                     problem = f"figure {bad[0].text!r} of the {lang} answer is not in its basis {card['basis']}"
                     break
+        if not problem and card.get("transition"):
+            # The transition names the earlier rule: its figures must be in some version of the basis articles.
+            every = [c.text for b in card["basis"] for c in resolve(b, chunks)]
+            for lang in ("vi", "en"):
+                bad = unsupported(str((card["transition"] or {}).get(lang, "")), texts + every)
+                if bad:
+                    problem = f"figure {bad[0].text!r} of the {lang} transition is not in any version of its basis"
+                    break
         if problem:
             errors.append(f"card {card['id']}: {problem}")
             continue
