@@ -576,31 +576,35 @@ def conflict_lines(answer: Answer, mark: str, conflicts: Sequence, hits: Sequenc
     "Is my name taken?" is what the founder asked first, so the records lead and the procedure's
     citations are renumbered after them."""
     words_ = _text(lang)
-    lines = [words_["marks_intro"].format(mark=mark)]
+    statements: list[dict[str, Any]] = [{"role": "lead", "text": words_["marks_intro"].format(mark=mark), "cites": []}]
     citations: list[Citation] = []
     for conflict, hit in zip(conflicts, hits):
         if hit is None:
             continue
         n = len(citations) + 1
         c = hit.chunk
-        citations.append(Citation(n=n, source_id=c.source_id, title=c.title, kind=c.kind, locator=c.locator,
-                                  snippet=_snippet(c.text), url=c.url, score=round(conflict.similarity, 4)))
+        citations.append(Citation.of(n, c, _snippet(c.text), round(conflict.similarity, 4)))
         classes = ", ".join(str(x) for x in conflict.nice_classes)
         risk = words_["risk"].get(conflict.risk, conflict.risk)
         why = "; ".join(conflict.reasons[:2])
         sample = f" ({words_['sample']})" if c.text.startswith("[") else ""
-        lines.append(f"- “{conflict.mark}”{sample} — {c.locator}, {words_['classes']} {classes}, {risk}: {why} [{n}]")
+        statements.append({"role": "point", "cites": [n],
+                           "text": f"“{conflict.mark}”{sample} — {c.locator}, {words_['classes']} {classes}, {risk}: {why}"})
     cited = len(citations)
+    statements[0]["cites"] = list(range(1, cited + 1))  # the pre-check reports these records
     if not cited:
-        lines.append("- " + words_["marks_none"])
-    lines.append(words_["marks_outro"])
+        statements.append({"role": "point", "text": words_["marks_none"], "cites": []})
+    statements.append({"role": "note", "text": words_["marks_outro"], "cites": []})
+    text = _render(statements)
     if answer.answer:
         shifted = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + cited}]", answer.answer)
-        lines += ["", shifted.rstrip()]
+        text = f"{text}\n\n{shifted.rstrip()}"
         citations += [replace(c, n=c.n + cited) for c in answer.citations]
+        statements += [{**st, "role": "point" if st["role"] == "lead" else st["role"],
+                        "cites": [n + cited for n in st["cites"]]} for st in answer.statements]
     grounded = answer.grounded or cited > 0
-    return Answer(answer="\n".join(lines).strip(), citations=citations, grounded=grounded, mode=answer.mode,
-                  took_ms=answer.took_ms, language=lang, notice=answer.notice,
+    return Answer(answer=text.strip(), citations=citations, grounded=grounded, mode=answer.mode,
+                  took_ms=answer.took_ms, language=lang, notice=answer.notice, statements=statements,
                   refusal=None if grounded else answer.refusal)
 
 

@@ -21,6 +21,7 @@ from .understand import LAW_FLOOR, Question, about_material, asks_event_logistic
 
 
 CHAT_RECORD_TYPES = ("gi",)
+MARK_OBJECTS = {"trademark", "collective_mark", "certification_mark", "trade_name"}
 # A fee question that names no counts gets the smallest filing as a worked example.
 EXAMPLE_FEES = {"trademark": "trademark", "collective_mark": "trademark", "certification_mark": "trademark",
                 "design": "design", "patent": "patent", "utility_solution": "utility_solution"}
@@ -83,6 +84,8 @@ class Assistant:
             base = replace(base, record_ip_types=CHAT_RECORD_TYPES, exclude_kinds=("card",))
         base = replace(base, as_of=day)
         q = understand(question, as_of=day, history=history, marks=self._named_marks(question))
+        if q.marks and q.objects and not set(q.objects) & MARK_OBJECTS:
+            q = dc_replace(q, marks=())  # a quoted song or book title is not a mark to pre-check
         if q.marks:
             # Naming a mark means "can I register this?": look for the procedure, not for the name itself.
             query = q.query
@@ -150,6 +153,8 @@ class Assistant:
         src, loc = est.source.get("source_id"), est.source.get("locator", "")
         chunk = next((c for c in self.retriever.chunks.values() if c.source_id == src and c.locator.startswith(loc)
                       and c.valid_on(q.as_of)), None)
+        if chunk is None:
+            return answer  # a store without the fee schedule cannot cite the sums
         hints = (self.settings.station_hint_vi, self.settings.station_hint_en)
         return prepend(fee_answer(q, est, chunk, hints, example=example), answer)
 

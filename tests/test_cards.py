@@ -42,6 +42,8 @@ def card_store(tmp_path_factory, embedder):
     corpus = base / "corpus"
     shutil.copytree(FIXTURE_CORPUS, corpus)
     (corpus / "cards" / "sai.yaml").write_text(BAD_CARDS, encoding="utf-8")
+    fees = FIXTURE_CORPUS.parent.parent.parent / "corpus" / "law" / "09-nghi-dinh-65-2023-thong-tu-23-2023.md"
+    shutil.copy(fees, corpus / "law" / fees.name)  # the fee schedule the estimate cites
     from tests.conftest import _make_fixture_pdf
 
     _make_fixture_pdf(corpus / "training" / "tap-huan-an-giang.pdf")
@@ -151,3 +153,4 @@ def test_a_fee_question_with_counts_gets_the_sums_done(card_store):
 
     total = estimate("trademark", "filing", products_per_class=[8, 8, 8]).total
     assert vnd(total) in ans.statements[0]["text"]
+    assert "263/2016" in ans.citations[0].locator and ans.statements[0]["cites"] == [1]
