@@ -17,7 +17,8 @@ from .retrieve import Filters, HybridRetriever, contextualize
 from .settings import Settings
 from .store import Catalog, VectorStore
 from .text import _data
-from .understand import LAW_FLOOR, Question, about_material, asks_event_logistics, is_shouting, understand
+from .understand import (LAW_FLOOR, Question, about_material, asks_event_logistics, is_shouting,
+                         mentions_event_material, understand)
 
 
 CHAT_RECORD_TYPES = ("gi",)
@@ -123,8 +124,8 @@ class Assistant:
     def _event_named(self, q: Question) -> dict[str, Any] | None:
         from .training import event_for_question
 
-        if not self.events or asks_event_logistics(q):
-            return None
+        if not self.events or asks_event_logistics(q) or not mentions_event_material(q):
+            return None  # "Thời tiết Hà Nội?" names a place where an event was held, not the event
         return event_for_question(q.folded, self.events)
 
     def _with_fees(self, q: Question, answer: Answer) -> Answer:

@@ -253,6 +253,17 @@ def _logistics() -> re.Pattern:
     return _phrase_pattern(_spec()["event_logistics"]["phrases"])
 
 
+@lru_cache(maxsize=1)
+def _material() -> re.Pattern:
+    return _phrase_pattern([w for w in _spec()["event_logistics"]["material_words"] if not w[0].isdigit()
+                            and "2023" not in w])
+
+
+def mentions_event_material(q: Question) -> bool:
+    """'Tài liệu tập huấn ở An Giang …': the question speaks of an event or its material, not just of a place."""
+    return bool(_material().search(q.folded))
+
+
 def asks_event_logistics(q: Question) -> bool:
     """'Hội nghị ở Quảng Ninh tổ chức khi nào?' asks about the event, not about what its material teaches."""
     return bool(_logistics().search(q.folded))

@@ -154,3 +154,9 @@ def test_a_fee_question_with_counts_gets_the_sums_done(card_store):
     total = estimate("trademark", "filing", products_per_class=[8, 8, 8]).total
     assert vnd(total) in ans.statements[0]["text"]
     assert "263/2016" in ans.citations[0].locator and ans.statements[0]["cites"] == [1]
+
+
+def test_a_place_where_an_event_was_held_does_not_make_a_question_about_the_event(card_store):
+    _, assistant, _ = card_store
+    ans = assistant.chat("Thời tiết An Giang ngày mai thế nào?")
+    assert not ans.grounded and ans.citations == []
