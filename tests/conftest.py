@@ -8,7 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pytest
@@ -98,26 +100,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def running_server(env: dict[str, str], log_path: Path, seconds: float = 120) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real `python server.py` process on a free loopback port, with `env` over the environment; stopped after."""
+    port = free_port()
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            wait_until_up(f"{base}/healthz", proc, seconds)
+        except RuntimeError:
+            log.flush()
+            raise RuntimeError("server did not start: " + log_path.read_text())
+        yield base, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
 @pytest.fixture(scope="session")
 def server(settings, ingested):
     """A real `python server.py` process on a free loopback port."""
-    port = free_port()
-    env = {**os.environ, "IPA_STORE_DIR": str(settings.store_dir), "IPA_FEEDBACK_TOKEN": "staff-secret"}
-    log = open(settings.store_dir / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/healthz", proc, 120)
-    except RuntimeError:
-        raise RuntimeError("server did not start: " + (settings.store_dir / "server.log").read_text())
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    env = {"IPA_STORE_DIR": str(settings.store_dir), "IPA_FEEDBACK_TOKEN": "staff-secret"}
+    with running_server(env, settings.store_dir / "server.log") as (base, _):
+        yield base
 
 
 @pytest.fixture()

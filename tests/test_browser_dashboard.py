@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import ROOT, free_port, wait_until_up
+from conftest import ROOT, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -73,22 +73,8 @@ def dash_server(tmp_path_factory, embedder):
                                str(ROOT / "assistant" / "data" / "ipplatform-2023-usage.csv")],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert imported.returncode == 0, imported.stderr
-    port = free_port()
-    log = open(base / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/healthz", proc, 180)
-    except RuntimeError:
-        raise RuntimeError("server did not start: " + (base / "server.log").read_text())
-    yield {"url": url, "stats_file": stats_file}
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running_server(env, base / "server.log", 180) as (url, _):
+        yield {"url": url, "stats_file": stats_file}
 
 
 class BrowserThread:

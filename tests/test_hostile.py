@@ -5,10 +5,7 @@ to a server of this module's own (its PID is known), and the feedback flood runs
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from conftest import ROOT, free_port, wait_until_up
+from conftest import running_server
 
 STAFF = {"Authorization": "Bearer staff-secret"}
 HUGE = 2**63  # one past SQLite's largest integer
@@ -240,20 +237,9 @@ def test_percent_and_underscore_in_a_source_query_match_themselves(http):
 @pytest.fixture(scope="module")
 def own_server(settings, ingested, tmp_path_factory):
     """A server of this module's own, so its PID (for memory) and its feedback store are ours alone."""
-    port = free_port()
-    env = {**os.environ, "IPA_STORE_DIR": str(settings.store_dir), "IPA_FEEDBACK_TOKEN": "staff-secret"}
-    log = open(tmp_path_factory.mktemp("hostile") / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    wait_until_up(f"{base}/healthz", proc, 120)
-    yield SimpleNamespace(base=base, pid=proc.pid)
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    env = {"IPA_STORE_DIR": str(settings.store_dir), "IPA_FEEDBACK_TOKEN": "staff-secret"}
+    with running_server(env, tmp_path_factory.mktemp("hostile") / "server.log") as (base, proc):
+        yield SimpleNamespace(base=base, pid=proc.pid)
 
 
 def rss_kb(pid: int) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import ROOT, free_port, wait_until_up
+from conftest import running_server
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
@@ -33,20 +33,9 @@ def fuzz_server(settings, ingested, tmp_path_factory):
     store = tmp_path_factory.mktemp("fuzz") / "store"
     shutil.copytree(settings.store_dir, store, ignore=shutil.ignore_patterns("feedback.sqlite3*", "stats.sqlite3*",
                                                                             "*.log"))
-    port = free_port()
-    env = {**os.environ, "IPA_STORE_DIR": str(store), "IPA_FEEDBACK_TOKEN": "staff-secret"}
-    log = open(store / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    wait_until_up(f"{base}/healthz", proc, 120)
-    yield base, store
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    env = {"IPA_STORE_DIR": str(store), "IPA_FEEDBACK_TOKEN": "staff-secret"}
+    with running_server(env, store / "server.log") as (base, _):
+        yield base, store
 
 
 def run_schemathesis(base: str, workdir: Path, seconds: int, *selection: str) -> subprocess.CompletedProcess:
