@@ -179,14 +179,15 @@ def api_provinces() -> dict[str, Any]:
             "provinces_34": [{"name": n, "merged_from": list(p["new"][n])} for n in p["new_sorted"]]}
 
 
-@router.get("/api/enterprise", response_model=EnterpriseOut)
+@router.get("/api/enterprise", response_model=EnterpriseOut, responses={404: {"description": "no records for this owner"}})
 def api_enterprise(request: Request, owner: Annotated[str, Query(min_length=1, max_length=200)]) -> dict[str, Any]:
     """All the records of one owner, across kinds (names match regardless of accents and case); unknown → 404."""
     return dash.enterprise(records(request), owner, as_of(request))
 
 
 @router.get("/api/enterprise.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}, "description": "the owner's records as CSV"}})
+            responses={200: {"content": {"text/csv": {}}, "description": "the owner's records as CSV"},
+                       404: {"description": "no records for this owner"}})
 def api_enterprise_csv(request: Request, owner: Annotated[str, Query(min_length=1, max_length=200)]) -> Response:
     data = dash.enterprise(records(request), owner, as_of(request))
     return csv_response(dash.to_csv(data["records"], dash.COLUMNS["records"]),

@@ -48,7 +48,8 @@ def list_training(assistant: AssistantDep) -> list[dict[str, Any]]:
     return training.list_events(assistant.catalog)
 
 
-@router.get("/api/training/{event_id}/review", response_model=ReviewOut, tags=["training"])
+@router.get("/api/training/{event_id}/review", response_model=ReviewOut, tags=["training"],
+            responses={404: {"description": "no such training event"}})
 def training_review(event_id: str, assistant: AssistantDep) -> dict[str, Any]:
     """5–10 review questions drawn from the deck's pages (figures, defined terms, steps), each with its page."""
     src = training.deck(assistant.catalog, event_id)

@@ -19,12 +19,9 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 # Known gaps in other areas' routes, found by this very run and reported to their owners. They are fuzzed
 # together below and reported as xfail until fixed; once that run passes, the list can go.
-KNOWN_GAPS = {
-    "/api/advice/export": "500 on a title over 255 chars (python-docx core properties)",
-    "/api/enterprise": "404 for an unknown owner is not declared in the schema",
-    "/api/enterprise.csv": "404 for an unknown owner is not declared in the schema",
-    "/api/training/{event_id}/review": "404 for an unknown event is not declared in the schema",
-}
+# Routes the main run leaves out, with the reason; empty now that the advice export trims titles and the
+# enterprise and review routes declare their 404.
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +58,8 @@ def test_fuzzing_every_operation_finds_no_5xx_and_no_answer_the_schema_does_not_
 
 
 def test_known_gaps_in_other_routes(fuzz_server, tmp_path):
+    if not KNOWN_GAPS:
+        pytest.skip("no route is left out of the main run")
     base, _ = fuzz_server
     included = [arg for path in KNOWN_GAPS for arg in ("--include-path", path)]
     result = run_schemathesis(base, tmp_path, 10, *included)
