@@ -325,6 +325,6 @@ class Assistant:
 
 def hit_dict(n: int, hit: Hit) -> dict[str, Any]:
     c = hit.chunk
-    cit = Citation(n=n, source_id=c.source_id, title=c.title, kind=c.kind, locator=c.locator,
-                   snippet=" ".join(c.text.split())[:280], url=c.url, score=round(hit.score, 4))
+    # Search results carry their validity, so a client can tell a current rule from a historical one.
+    cit = Citation.of(n, c, " ".join(c.text.split())[:280], round(hit.score, 4))
     return {**cit.to_dict(), "ip_type": c.ip_type, "dense": hit.dense, "lexical": hit.lexical}

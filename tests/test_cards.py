@@ -160,3 +160,10 @@ def test_a_place_where_an_event_was_held_does_not_make_a_question_about_the_even
     _, assistant, _ = card_store
     ans = assistant.chat("Thời tiết An Giang ngày mai thế nào?")
     assert not ans.grounded and ans.citations == []
+
+
+def test_search_results_say_which_version_of_the_law_they_are(card_store):
+    _, assistant, _ = card_store
+    results = assistant.search("thời hạn thẩm định nội dung đơn nhãn hiệu", k=10)
+    versions = {(r["valid_from"], r["valid_to"]) for r in results if r["locator"].startswith("Điều 119")}
+    assert ("2026-04-01", None) in versions and ("2023-01-01", "2026-03-31") in versions
