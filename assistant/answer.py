@@ -274,16 +274,31 @@ def budget_words(q: Question) -> int:
     return max((budgets.get(f, budgets["default"]) for f in q.facets[:2]), default=budgets["default"])
 
 
+@lru_cache(maxsize=100_000)
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(_content_words(re.sub(r"\[\d+\]", " ", text)))
+
+
+@lru_cache(maxsize=100_000)
+def _figures(text: str) -> tuple:
+    """A text's figures, read once per text (chunk sentences and card answers recur across queries)."""
+    from .figures import extract
+
+    return tuple(extract(text))
+
+
+def _unsupported(statement: str, source: str) -> bool:
+    from .figures import supports
+
+    held = _figures(source)
+    return any(not any(supports(h, claim) for h in held) for claim in _figures(statement))
 
 
 def same_statement(a: str, b: str) -> bool:
     """Two statements that say the same thing: most content words shared (either way), and no figure that
     differs ("12 tháng" now and "18 tháng" before are two statements)."""
-    from .figures import extract
-
-    fa, fb = {(f.kind, f.value, f.unit) for f in extract(a)}, {(f.kind, f.value, f.unit) for f in extract(b)}
+    fa = {(f.kind, f.value, f.unit) for f in _figures(a)}
+    fb = {(f.kind, f.value, f.unit) for f in _figures(b)}
     if fa and fb and fa != fb and not (fa <= fb or fb <= fa):
         return False
     wa, wb = _wordset(a), _wordset(b)
@@ -395,8 +410,6 @@ def _best_sentence(chunk: Chunk, statement: str) -> str:
 
 
 def _supporting(hits: Sequence[Hit], card: Any, cited: set[str]) -> list[Chunk]:
-    from .figures import unsupported
-
     for h in hits[:5]:
         c = h.chunk
         if c.chunk_id in cited or c.kind in ("card", "record"):
@@ -404,7 +417,7 @@ def _supporting(hits: Sequence[Hit], card: Any, cited: set[str]) -> list[Chunk]:
         words_in = prepared(c).words
         for lang in ("vi", "en"):
             want = _wordset(card.answer[lang])
-            if want and len(want & words_in) / len(want) >= 0.6 and not unsupported(card.answer[lang], [c.text]):
+            if want and len(want & words_in) / len(want) >= 0.6 and not _unsupported(card.answer[lang], c.text):
                 return [c]
     return []
 

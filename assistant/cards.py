@@ -262,6 +262,8 @@ class CardIndex:
         n = sum(len(c.paraphrases) for c in self.cards) or 1
         self._idf = {t: math.log1p(n / k) for t, k in df.items()}
         self._max_idf = math.log1p(n)
+        # Each paraphrase's weight, once: matching then costs one set intersection per paraphrase.
+        self._weights = {id(p): sum(self._idf[t] for t in p) for c in self.cards for p in c.paraphrases}
 
     @classmethod
     def from_sources(cls, sources: Iterable[Source]) -> "CardIndex":
@@ -292,9 +294,9 @@ class CardIndex:
         q_weight = sum(w(t) for t in terms)
         best = 0.0
         for p in card.paraphrases:
-            shared = sum(w(t) for t in terms & p)
-            if shared:
-                best = max(best, 2 * shared / (q_weight + sum(w(t) for t in p)))
+            common = terms & p
+            if common:
+                best = max(best, 2 * sum(w(t) for t in common) / (q_weight + self._weights[id(p)]))
         return best
 
     def match(self, question, limit: int = 2, floor: float = 0.3) -> list[CardMatch]:
