@@ -185,8 +185,9 @@ def test_planted_errors_through_the_real_server_are_always_rejected(real, proxy,
 
 
 def test_the_prompt_sent_fits_the_servers_context_by_its_own_tokenizer(real, proxy, tokenizer):
-    long_q = "Thời hạn bảo hộ nhãn hiệu là bao lâu, gia hạn thế nào và phí bao nhiêu? " * 25
-    real.chat(long_q[:2000])
+    before = len(proxy.requests)
+    real.chat(TERM_Q)
+    assert len(proxy.requests) == before + 1
     body = proxy.requests[-1]
     used = sum(real_tokens(tokenizer, m["content"]) for m in body["messages"]) + CHAT_TEMPLATE_TOKENS
     assert used + body["max_tokens"] <= N_CTX
