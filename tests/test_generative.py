@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -22,7 +18,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from assistant.generate import (CHAT_TEMPLATE_TOKENS, Sentences, check_sentence, estimate_tokens, guard,
                                 sentences)
 from assistant.service import Assistant
-from conftest import ROOT, free_port, wait_until_up
+from conftest import free_port, running_server
 
 TERM_Q = "Thời hạn bảo hộ nhãn hiệu là bao lâu?"
 GOOD = ("Giấy chứng nhận đăng ký nhãn hiệu có hiệu lực đến hết 10 năm kể từ ngày nộp đơn [1]. "
@@ -327,24 +323,11 @@ def test_a_refused_stream_falls_back_with_status_error(generative, fake_llm, ext
 
 @pytest.fixture(scope="module")
 def gen_server(settings, ingested, fake_llm):
-    port = free_port()
-    env = {**os.environ, "IPA_STORE_DIR": str(settings.store_dir), "IPA_ANSWER_MODE": "generative",
+    env = {"IPA_STORE_DIR": str(settings.store_dir), "IPA_ANSWER_MODE": "generative",
            "IPA_LLM_BASE_URL": f"http://127.0.0.1:{fake_llm.port}/v1", "IPA_LLM_MODEL": "fake"}
-    log = open(settings.store_dir / "gen-server.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/healthz", proc, 300)
-    except RuntimeError:
-        raise RuntimeError("generative server did not start: " + (settings.store_dir / "gen-server.log").read_text())
-    yield base, settings.store_dir / "gen-server.log"
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    log = settings.store_dir / "gen-server.log"
+    with running_server(env, log, 300) as (base, _):
+        yield base, log
 
 
 def read_sse(resp: httpx.Response) -> list[tuple[str, dict, float]]:
