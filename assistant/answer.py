@@ -482,12 +482,7 @@ def _earlier_rule(q: Question, card: Any, index: Any, lang: str, basis: Callable
     else:
         text = words_["earlier_rule"].format(date=_ddmmyyyy(card.valid_from), rule=rule, transition=transition)
     # The earlier rule is cited to the historical text it came from.
-    chunks_old = [c for c in old.basis_chunks]
-    return {"role": "note", "text": text, "cites": basis_historic(chunks_old, basis)}
-
-
-def basis_historic(ids: Sequence[str], basis: Callable) -> list[int]:
-    return basis(ids, "")
+    return {"role": "note", "text": text, "cites": basis(old.basis_chunks, "")}
 
 
 def passage_answer(q: Question, hits: Sequence[Hit], *, max_units: int = 6,

@@ -27,7 +27,7 @@ import yaml
 
 from .errors import CorpusFileError
 from .models import Chunk, Section, Source
-from .text import fold, lexical_terms
+from .text import lexical_terms
 
 OBJECTS = ("trademark", "collective_mark", "certification_mark", "patent", "utility_solution", "design",
            "layout_design", "gi", "trade_name", "trade_secret", "copyright", "related_rights", "plant_variety",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from dataclasses import replace as dc_replace
 from datetime import date
 from typing import Any, Iterator, Sequence
 
@@ -13,7 +12,7 @@ from .embeddings import Embedder, make_embedder
 from .errors import BadInput, NotFound, StoreMissing
 from .lexical import LexicalIndex
 from .models import Answer, Citation, Hit
-from .retrieve import Filters, HybridRetriever, contextualize
+from .retrieve import Filters, HybridRetriever
 from .settings import Settings
 from .store import Catalog, VectorStore
 from .text import _data
@@ -86,13 +85,13 @@ class Assistant:
         base = replace(base, as_of=day)
         q = understand(question, as_of=day, history=history, marks=self._named_marks(question))
         if q.marks and q.objects and not set(q.objects) & MARK_OBJECTS:
-            q = dc_replace(q, marks=())  # a quoted song or book title is not a mark to pre-check
+            q = replace(q, marks=())  # a quoted song or book title is not a mark to pre-check
         if q.marks:
             # Naming a mark means "can I register this?": look for the procedure, not for the name itself.
             query = q.query
             for name in q.marks:
                 query = query.replace(name, " ")
-            q = dc_replace(q, query=f"{query} {_data('glossary.json')['named_mark_query']}")
+            q = replace(q, query=f"{query} {_data('glossary.json')['named_mark_query']}")
         scoped = filters is not None and bool(filters.kinds or filters.ip_types or filters.source_ids or filters.events)
         event = None if scoped else self._event_named(q)
         hits = []
@@ -100,7 +99,7 @@ class Assistant:
         if event is not None:
             # "Tài liệu hội nghị ở An Giang nói gì về …?": that deck's pages answer, cited by page.
             # A question about a training event's material is an IP-training question, whatever its words.
-            asked = dc_replace(about_material(q, [event.get("place") or ""]), domain=True)
+            asked = replace(about_material(q, [event.get("place") or ""]), domain=True)
             hits = self.retriever.retrieve(asked, self.settings.top_k, replace(base, events=(event["id"],)))
             # The cover page names the event; the pages after it are what the deck teaches.
             hits = [h for h in hits if h.chunk.page != 1] or hits
