@@ -319,7 +319,7 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     @app.exception_handler(AssistantError)
     async def assistant_error(request: Request, exc: AssistantError):
-        return error(request, exc.status, exc.code, exc.message, getattr(exc, "headers", None))
+        return error(request, exc.status, exc.code, exc.message, exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

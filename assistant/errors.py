@@ -5,9 +5,10 @@ class AssistantError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
+        self.headers = headers or {}  # sent with the JSON error (WWW-Authenticate, Retry-After)
 
 
 class BadInput(AssistantError):
@@ -32,8 +33,7 @@ class Unauthorized(AssistantError):
     code = "unauthorized"
 
     def __init__(self, message: str):
-        super().__init__(message)
-        self.headers = {"WWW-Authenticate": 'Bearer realm="staff"'}
+        super().__init__(message, {"WWW-Authenticate": 'Bearer realm="staff"'})
 
 
 class TooLarge(AssistantError):
@@ -46,8 +46,7 @@ class RateLimited(AssistantError):
     code = "rate_limited"
 
     def __init__(self, message: str, retry_after: str):
-        super().__init__(message)
-        self.headers = {"Retry-After": retry_after}
+        super().__init__(message, {"Retry-After": retry_after})
 
 
 class StoreMissing(AssistantError):
