@@ -201,6 +201,10 @@ class OnnxEmbedder:
         if threads > 0:
             opts.intra_op_num_threads = threads
         opts.log_severity_level = 3
+        if threads == 1:
+            # One thread per query (a server's concurrency comes from its requests): spinning after each run
+            # would only take the core from the request next in line.
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.name = name

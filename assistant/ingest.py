@@ -31,6 +31,7 @@ import numpy as np
 
 from . import generations
 from .chunking import chunk_source
+from .dense import MatrixWriter
 from .embeddings import Embedder, make_embedder
 from .errors import CorpusFileError
 from .lexical import LexicalIndex
@@ -39,7 +40,7 @@ from .models import Chunk, Source
 from .settings import Settings
 from .store import Catalog, VectorCache, VectorStore, collection_name
 
-INDEX_VERSION = "10"  # bump when chunking or the lexical format changes: forces a rebuild
+INDEX_VERSION = "11"  # bump when chunking or the lexical format changes: forces a rebuild
 EMBED_BLOCK = 1024  # texts per model call: the progress bar moves and the cache fills block by block
 CRASH_STAGES = ("loaded", "embedded", "catalog", "vectors", "lexical", "marks", "stamped")
 
@@ -223,7 +224,7 @@ def _ingest_locked(settings: Settings, roots: list[Path], rebuild: bool, progres
     report.stages["load"] = time.perf_counter() - t
     crash_point("loaded")
 
-    complete = prev_dir is not None and (prev_dir / "lexical.npz").exists() and (prev_dir / "marks.idx").exists()
+    complete = prev_dir is not None and all((prev_dir / f).exists() for f in ("lexical.npz", "marks.idx", "dense.npy"))
     if not pending and not gone and not rebuild and complete:
         counts = _counts(prev_dir)
         report.chunks, report.sources = counts["chunks"], counts["sources"]
@@ -275,11 +276,16 @@ def _ingest_locked(settings: Settings, roots: list[Path], rebuild: bool, progres
     vectors = VectorStore(gen_settings)
     bar = _bar(len(chunks), "store", progress)
     step = vectors.max_batch
+    # The same vectors, in the BM25 index's row order, as the matrix a server searches (assistant/dense.py).
+    matrix = MatrixWriter(gen_settings.dense_path, [c.chunk_id for c in chunks])
     for i in range(0, len(chunks), step):
         part = chunks[i:i + step]
-        vectors.add(part, cache.get([by_chunk[c.chunk_id] for c in part]))
+        block = cache.get([by_chunk[c.chunk_id] for c in part])
+        vectors.add(part, block)
+        matrix.write(block)
         bar.update(len(part))
         crash_point("vectors")
+    matrix.close()
     bar.close()
     cache.close()
     report.stages["vectors"] = time.perf_counter() - t

@@ -13,7 +13,7 @@ from .glossary import expand, ip_objects, strip_objects
 from .lexical import LexicalIndex
 from .models import KINDS, Chunk, Hit, date_number
 from .settings import Settings
-from .store import VectorStore
+from .dense import DenseSearch
 from .text import detect_language, fold, words
 
 if False:  # typing only
@@ -97,11 +97,11 @@ def contextualize(question: str, history: Sequence[dict[str, str]] | None) -> st
 
 
 class HybridRetriever:
-    def __init__(self, settings: Settings, embedder: Embedder, vectors: VectorStore, lexical: LexicalIndex,
+    def __init__(self, settings: Settings, embedder: Embedder, dense: DenseSearch, lexical: LexicalIndex,
                  chunks: dict[str, Chunk]):
         self.settings = settings
         self.embedder = embedder
-        self.vectors = vectors
+        self.dense = dense
         self.lexical = lexical
         self.chunks = chunks
         self._order = [chunks[cid] for cid in lexical.chunk_ids if cid in chunks]
@@ -134,10 +134,11 @@ class HybridRetriever:
             lang = detect_language(question)
         n = max(self.settings.candidates, k)
         dense = []
+        allowed = self._mask(filters)
         if self.settings.weight_dense > 0:
             vec = self.embedder.embed([query])[0]
-            dense = self.vectors.query(vec, n, filters.where())
-        lexical = self.lexical.search(query, n, self._mask(filters)) if self.settings.weight_lexical > 0 else []
+            dense = self.dense.query(vec, n, filters, allowed)
+        lexical = self.lexical.search(query, n, allowed) if self.settings.weight_lexical > 0 else []
         return self.fuse(dense, lexical, k, question, lang)
 
     def fuse(self, dense: list[tuple[str, float]], lexical: list[tuple[str, float]], k: int,

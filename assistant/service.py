@@ -14,7 +14,8 @@ from .lexical import LexicalIndex
 from .models import Answer, Citation, Hit
 from .retrieve import Filters, HybridRetriever
 from .settings import Settings
-from .store import Catalog, VectorStore
+from .dense import DenseSearch, open_dense
+from .store import Catalog
 from .text import _data
 from .understand import (LAW_FLOOR, Question, about_material, asks_event_logistics, is_shouting,
                          mentions_event_material, understand)
@@ -31,15 +32,22 @@ RECORD_TYPES = ("trademark", "patent", "utility_solution", "design", "gi")
 RECORD_STATUSES = ("pending", "registered", "refused", "withdrawn", "expired", "terminated", "invalidated", "live", "dead")
 
 
+def _serving_threads(n: int) -> None:
+    """BLAS threads for the process that answers questions (see Settings.query_threads)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=n, user_api="blas")
+
+
 class Assistant:
-    def __init__(self, settings: Settings, embedder: Embedder, vectors: VectorStore, catalog: Catalog,
+    def __init__(self, settings: Settings, embedder: Embedder, dense: DenseSearch, catalog: Catalog,
                  lexical: LexicalIndex, marks: Any | None = None, generator: Any | None = None):
         self.settings = settings
         self.catalog = catalog
         self.marks = marks
         self.generator = generator
         chunks = {c.chunk_id: c for c in catalog.all_chunks()}
-        self.retriever = HybridRetriever(settings, embedder, vectors, lexical, chunks)
+        self.retriever = HybridRetriever(settings, embedder, dense, lexical, chunks)
         self._record_chunk = {c.source_id.rsplit("/", 1)[-1]: c for c in chunks.values() if c.kind == "record"}
         from .cards import CardIndex
 
@@ -66,8 +74,12 @@ class Assistant:
             from .generate import Generator
 
             generator = Generator(settings)
-        return cls(settings, embedder or make_embedder(settings), VectorStore(settings), Catalog(settings.catalog_path),
-                   LexicalIndex.load(settings.lexical_path), marks, generator)
+        lexical = LexicalIndex.load(settings.lexical_path)
+        _serving_threads(settings.query_threads)
+        if embedder is None:
+            embedder = make_embedder(settings.model_copy(update={"embed_threads": settings.query_threads}))
+        return cls(settings, embedder, open_dense(settings, lexical.chunk_ids),
+                   Catalog(settings.catalog_path), lexical, marks, generator)
 
     # --- chat ---
     def chat(self, question: str, history: Sequence[dict[str, str]] | None = None,
@@ -265,7 +277,7 @@ class Assistant:
 
     def close(self) -> None:
         """Release a retired generation's files (the server swapped to a newer one)."""
-        self.retriever.vectors.close()
+        self.retriever.dense.close()
         self.catalog.close()
 
     # --- trademarks & records ---

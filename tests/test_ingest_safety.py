@@ -16,6 +16,7 @@ from assistant import generations
 from assistant.ingest import CRASH_STAGES, ingest
 from assistant.service import Assistant
 from assistant.settings import Settings
+from assistant.store import VectorStore
 
 from conftest import FIXTURE_CORPUS, ROOT
 
@@ -69,13 +70,22 @@ def snapshot(settings, embedder) -> dict:
         return {
             "counts": a.catalog.counts(),
             "chunk_ids": chunk_ids,
-            "vector_ids": sorted(a.retriever.vectors.ids()),
+            "vector_ids": sorted(_chroma_ids(a.settings)),
+            "matrix_ids": sorted(a.retriever.dense.ids),
             "lexical_ids": sorted(a.retriever.lexical.chunk_ids),
             "marks": sorted(m.record_id for m in a.marks.check("PHỞ VIỆT XƯA", None, limit=50)),
             "top": {q: [h["source_id"] + "|" + h["locator"] for h in a.search(q, 5)] for q in QUERIES},
         }
     finally:
         a.close()
+
+
+def _chroma_ids(settings) -> list[str]:
+    store = VectorStore(settings)
+    try:
+        return store.ids()
+    finally:
+        store.close()
 
 
 def run_ingest(store, corpus, crash: str | None = None) -> subprocess.CompletedProcess:
@@ -91,7 +101,8 @@ def run_ingest(store, corpus, crash: str | None = None) -> subprocess.CompletedP
 def assert_equals_clean_build(store, corpus, clean, embedder):
     settings = Settings(store_dir=store, corpus_dir=corpus)
     got = snapshot(settings, embedder)
-    assert got["chunk_ids"] == got["vector_ids"] == got["lexical_ids"]  # no orphan vectors, no stale BM25
+    # No orphan vectors in Chroma or the served matrix, no stale BM25.
+    assert got["chunk_ids"] == got["vector_ids"] == got["matrix_ids"] == got["lexical_ids"]
     assert got == clean
     kept = {p.name for p in generations.generations_dir(store).iterdir()}
     stamp = generations.read_stamp(store)
