@@ -128,10 +128,53 @@ class StatsStore:
             self._db.executescript(_SCHEMA)
         self._maintained_for: date | None = None
         self._today_count: tuple[date, int] | None = None
+        self._keys: dict[date, bytes] = {}
+        # Events wait in memory and are written in one transaction per FLUSH_SECONDS by a background thread:
+        # a request (on the server's event loop) never waits for SQLite. Every read flushes first, so what is
+        # read includes everything recorded; a crash loses at most the last second of counts.
+        self._pending: list[tuple] = []
+        self._plock = threading.Lock()
+        self._wake = threading.Event()
+        self._closed = False
+        self._flusher = threading.Thread(target=self._flush_loop, name="stats-flush", daemon=True)
+        self._flusher.start()
+
+    FLUSH_SECONDS = 1.0
+    MAX_PENDING = 5_000  # beyond this a record() writes at once: memory stays bounded under any flood
 
     def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+        self._flusher.join(timeout=5)
+        self.flush()
         with self._lock:
             self._db.close()
+
+    def _flush_loop(self) -> None:
+        while not self._closed:
+            self._wake.wait(self.FLUSH_SECONDS)
+            self._wake.clear()
+            try:
+                self.flush()
+            except sqlite3.Error:  # a full disk or a closed file: counts are best effort, the server goes on
+                pass
+
+    def flush(self) -> None:
+        with self._plock:
+            batch, self._pending = self._pending, []
+        if not batch:
+            return
+        with self._lock, self._db:
+            for row in batch:
+                day = date.fromisoformat(row[0])
+                self._maintain(day)
+                if self._count_today(day) >= self.max_events_per_day:
+                    self._bump(row[0], "dropped", "", 1)
+                    continue
+                self._db.execute(
+                    "INSERT INTO events (day, kind, path, visitor, first_visit, grounded, objects, facets, "
+                    "jurisdiction, latency_ms, rating, question) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", row)
+                self._today_count = (day, self._today_count[1] + 1)
 
     # ------------------------------------------------------------------ writing
     def today(self) -> date:
@@ -140,14 +183,19 @@ class StatsStore:
     def visitor_hash(self, seed: str) -> str:
         """HMAC of a cookie id (or address + user agent) under today's random key; the key dies with the day."""
         day = self.today()
-        with self._lock, self._db:
-            self._maintain(day)
-            row = self._db.execute("SELECT secret FROM day_keys WHERE day=?", (day.isoformat(),)).fetchone()
-            if row is None:
-                secret = secrets.token_bytes(32)
-                self._db.execute("INSERT OR IGNORE INTO day_keys VALUES (?, ?)", (day.isoformat(), secret))
+        key = self._keys.get(day)
+        if key is None:
+            self.flush()  # a new day rolls the last one up: its pending events go in first
+            with self._lock, self._db:
+                self._maintain(day)
                 row = self._db.execute("SELECT secret FROM day_keys WHERE day=?", (day.isoformat(),)).fetchone()
-        return hmac.new(row[0], seed.encode(), hashlib.sha256).hexdigest()[:20]
+                if row is None:
+                    secret = secrets.token_bytes(32)
+                    self._db.execute("INSERT OR IGNORE INTO day_keys VALUES (?, ?)", (day.isoformat(), secret))
+                    row = self._db.execute("SELECT secret FROM day_keys WHERE day=?", (day.isoformat(),)).fetchone()
+                key = row[0]
+                self._keys = {day: key}  # only today's: yesterday's key leaves memory with the day
+        return hmac.new(key, seed.encode(), hashlib.sha256).hexdigest()[:20]
 
     def record(self, kind: str, *, path: str | None = None, visitor: str | None = None,
                first_visit: bool | None = None, grounded: bool | None = None, objects: Sequence[str] = (),
@@ -157,21 +205,17 @@ class StatsStore:
             raise ValueError(f"unknown event kind {kind!r}")
         day = self.today()
         jurisdiction = jurisdiction if isinstance(jurisdiction, str) and _NAME.match(jurisdiction) else None
-        with self._lock, self._db:
-            self._maintain(day)
-            if self._count_today(day) >= self.max_events_per_day:
-                self._bump(day.isoformat(), "dropped", "", 1)
-                return
-            self._db.execute(
-                "INSERT INTO events (day, kind, path, visitor, first_visit, grounded, objects, facets, jurisdiction, "
-                "latency_ms, rating, question) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (day.isoformat(), kind, (path or "")[:80] or None, visitor,
-                 None if first_visit is None else int(first_visit), None if grounded is None else int(grounded),
-                 json.dumps(clean_names(list(objects))), json.dumps(clean_names(list(facets))), jurisdiction,
-                 None if latency_ms is None else round(float(latency_ms), 2),
-                 rating if rating in ("up", "down") else None,
-                 question[:2000] if (self.store_questions and isinstance(question, str)) else None))
-            self._today_count = (day, self._today_count[1] + 1)
+        row = (day.isoformat(), kind, (path or "")[:80] or None, visitor,
+               None if first_visit is None else int(first_visit), None if grounded is None else int(grounded),
+               json.dumps(clean_names(list(objects))), json.dumps(clean_names(list(facets))), jurisdiction,
+               None if latency_ms is None else round(float(latency_ms), 2),
+               rating if rating in ("up", "down") else None,
+               question[:2000] if (self.store_questions and isinstance(question, str)) else None)
+        with self._plock:
+            self._pending.append(row)
+            full = len(self._pending) >= self.MAX_PENDING
+        if full:
+            self.flush()
 
     def _count_today(self, day: date) -> int:
         if not self._today_count or self._today_count[0] != day:
@@ -201,6 +245,7 @@ class StatsStore:
         self._maintained_for = today
 
     def maintain(self) -> None:
+        self.flush()
         with self._lock, self._db:
             self._maintained_for = None
             self._maintain(self.today())
@@ -213,6 +258,7 @@ class StatsStore:
     def summary(self, start: date | None = None, end: date | None = None, granularity: str = "day") -> dict[str, Any]:
         if granularity not in GRANULARITIES:
             raise BadInput(f"granularity must be one of {', '.join(GRANULARITIES)}, not {granularity!r}")
+        self.flush()
         today = self.today()
         end = end or today
         if start is None:  # the last 30 days, or the last 12 months
@@ -251,6 +297,7 @@ class StatsStore:
                              "note": n} for p, s, v, f, pv, n in history]}
 
     def raw_event_count(self) -> int:
+        self.flush()
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
