@@ -213,3 +213,18 @@ def test_the_stats_api_counts_what_the_server_served(http):
     for params in ({"granularity": "week"}, {"from": "2026-13-01"}, {"from": "2026-02-01", "to": "2026-01-01"}):
         bad = http.get("/api/stats", headers=auth, params=params)
         assert bad.status_code == 422 and bad.json()["detail"], params
+
+
+def test_events_are_written_in_batches_and_a_flood_never_piles_up_in_memory(tmp_path, clock):
+    import sqlite3
+
+    s = StatsStore(tmp_path / "batch.sqlite3", clock=clock)
+    s.FLUSH_SECONDS = 3600  # only the size bound and reads flush here
+    s.MAX_PENDING = 10
+    for _ in range(25):
+        s.record("trademark_check")
+    assert len(s._pending) < 10
+    on_disk = sqlite3.connect(tmp_path / "batch.sqlite3").execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    assert on_disk >= 20  # written while recording, not held until a read
+    assert s.raw_event_count() == 25  # a read sees every event recorded
+    s.close()
