@@ -252,6 +252,8 @@ class CardMatch:
 class CardIndex:
     """Cards in memory, with each paraphrase's terms computed once at load."""
 
+    STRUCTURAL_LEX = 0.12  # least paraphrase similarity for a card whose object and facet were understood
+
     def __init__(self, cards: Sequence[Card]):
         self.cards = list(cards)
         self.by_id = {c.id: c for c in self.cards}
@@ -331,6 +333,11 @@ class CardIndex:
                 continue  # no facet understood: only a close paraphrase may answer ("Phú Quốc GI for what?")
             if not asked and card.object != "general":
                 score *= 0.8
+            if (facets and card.facet == facets[0] and facets[0] not in question.guessed_facets
+                    and question.objects and card.object == question.objects[0] and lex >= self.STRUCTURAL_LEX):
+                # The understanding names this card's object and facet: a long or unusual wording that shares
+                # few words with its paraphrases still asks its question.
+                score = max(score, floor)
             out.append(CardMatch(card, score, lex))
         out.sort(key=lambda m: -m.score)
         out = [m for m in out if m.score >= floor]

@@ -35,6 +35,7 @@ class Question:
     countries: tuple[str, ...] = ()
     domain: bool = False           # about IP at all: an IP object or term, directly or through an IP-specific synonym
     history_objects: tuple[str, ...] = ()
+    guessed_facets: tuple[str, ...] = ()  # facets read from a generic word only ("bao lâu", "được không")
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -119,7 +120,13 @@ def objects_in(folded: str) -> list[str]:
     return out
 
 
-def facets_in(folded: str, original: str = "") -> list[str]:
+def _object_words(folded: str, names: Sequence[str]) -> list[str]:
+    wanted = set(names)
+    return [m.group(1) for name, pat in _objects() if name in wanted for m in pat.finditer(folded)]
+
+
+def facets_in(folded: str, original: str = "", guessed: set[str] | None = None) -> list[str]:
+    """Facets asked, in priority order; ``guessed`` collects those read from a generic word only."""
     hits = {k for k, p in _facets().items() if p.search(folded)}
     for facet, tokens in _spec()["case_sensitive"]["facets"].items():
         if facet.startswith("_"):
@@ -132,6 +139,8 @@ def facets_in(folded: str, original: str = "") -> list[str]:
             continue
         hits.discard(name)
         if not hits & set(rule["unless"]):
+            if guessed is not None and rule["becomes"] not in hits:
+                guessed.add(rule["becomes"])
             hits.add(rule["becomes"])
     order = _spec()["facet_priority"]
     # "How long does examination take?" is about examination, not the term of protection.
@@ -192,10 +201,11 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
     language = detect_language(core)
     objects = objects_in(folded)
     whole_objects = objects or objects_in(fold(text))  # a preamble may name what "it" is
-    facets = facets_in(folded, core)
+    guessed: set[str] = set()
+    facets = facets_in(folded, core, guessed)
     if core != text:
         # The preamble may say what the question is about ("I am selling my design … Do I have to register?").
-        facets += [f for f in facets_in(fold(text), text) if f not in facets]
+        facets += [f for f in facets_in(fold(text), text, guessed) if f not in facets]
     history_objects: list[str] = []
     context = ""
     previous = [h.get("content", "") for h in (history or []) if h.get("role") == "user" and h.get("content")]
@@ -214,13 +224,17 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
     jurisdiction, countries = jurisdiction_of(fold(text), text, language, facets)
     day = as_of.isoformat() if isinstance(as_of, date) else (as_of or date.today().isoformat())
     exp = tuple(expansions(core))
+    if whole_objects and not objects:
+        # The preamble named what the question is about ("… registering a trademark … How long is the
+        # examination now?"): its words join the query, so retrieval and cards look for that object.
+        exp += tuple(dict.fromkeys(_object_words(fold(text), whole_objects)))
     domain = bool(whole_objects) or _names_ip_term(f"{folded} {fold(' '.join(expansions(core, domain_only=True)))}")
     base = context or core
     query = f"{base} {' '.join(exp)}" if exp else base
     return Question(text=text, core=core, folded=folded, language=language, objects=tuple(whole_objects),
                     facets=tuple(facets), jurisdiction=jurisdiction, marks=tuple(marks), as_of=day,
                     expansions=exp, query=query, countries=countries, history_objects=tuple(history_objects),
-                    domain=domain)
+                    domain=domain, guessed_facets=tuple(f for f in facets if f in guessed))
 
 
 @lru_cache(maxsize=1)

@@ -167,3 +167,39 @@ def test_search_results_say_which_version_of_the_law_they_are(card_store):
     results = assistant.search("thời hạn thẩm định nội dung đơn nhãn hiệu", k=10)
     versions = {(r["valid_from"], r["valid_to"]) for r in results if r["locator"].startswith("Điều 119")}
     assert ("2026-04-01", None) in versions and ("2023-01-01", "2026-03-31") in versions
+
+
+def _index(*cards):
+    from assistant.cards import Card, CardIndex
+    from assistant.text import lexical_terms
+
+    return CardIndex([Card(id=i, object=o, facet=f, answer={"vi": "…", "en": "…"}, points=[], basis_chunks=["x"],
+                           valid_from="2023-01-01", valid_to="", legal_version="", confidence="high",
+                           paraphrases=[frozenset(lexical_terms(p)) for p in ps]) for i, o, f, ps in cards])
+
+
+def test_a_long_question_whose_object_and_facet_are_understood_gets_that_card_despite_other_words():
+    from assistant.understand import understand
+
+    index = _index(
+        ("tm-exam", "trademark", "examination_time", ["How long does trademark examination take in Vietnam?"]),
+        ("tm-where", "trademark", "where_to_file", ["Where do I file a trademark application in Vietnam?",
+                                                    "Which office receives a trademark application?"]),
+        ("tm-fees", "trademark", "fees", ["How much does it cost to file a trademark application?"]))
+    long = ("My distributor in Hanoi keeps telling our board that a trademark application filed with the office "
+            "there needs more than a year. How long is the substantive examination now?")
+    q = understand(long)
+    assert q.facets[0] == "examination_time" and "examination_time" not in q.guessed_facets
+    assert [m.card.id for m in index.match(q)] == ["tm-exam"]
+    # the paraphrase similarity is low: without the understood object and facet no card would answer
+    assert index.match(q)[0].lexical < 0.3
+
+
+def test_a_facet_guessed_from_a_generic_word_does_not_pick_a_card_on_its_own():
+    from assistant.understand import understand
+
+    index = _index(("de-excl", "design", "exclusions", ["Kiểu dáng nào không được bảo hộ?"]),
+                   ("de-def", "design", "definition", ["Kiểu dáng công nghiệp là gì?"]))
+    q = understand("Giao diện app (GUI) của công ty mình có đăng ký kiểu dáng công nghiệp được không?")
+    assert q.facets[0] == "exclusions" and "exclusions" in q.guessed_facets
+    assert "de-excl" not in [m.card.id for m in index.match(q)]
