@@ -139,7 +139,7 @@ def facets_in(folded: str, original: str = "", guessed: set[str] | None = None) 
             continue
         hits.discard(name)
         if not hits & set(rule["unless"]):
-            if guessed is not None and rule["becomes"] not in hits:
+            if guessed is not None and rule.get("guess") and rule["becomes"] not in hits:
                 guessed.add(rule["becomes"])
             hits.add(rule["becomes"])
     order = _spec()["facet_priority"]

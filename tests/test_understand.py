@@ -30,6 +30,7 @@ from assistant.understand import core_question, is_shouting, understand
     ("Đăng ký bản quyền cho logo thì nộp hồ sơ ở cơ quan nào?", "copyright", "where_to_file"),
     ("Công ty em có giấy đăng ký doanh nghiệp rồi thì tên công ty có được bảo hộ luôn không, hay vẫn phải đăng ký "
      "nhãn hiệu?", "trade_name", "registration"),
+    ("gia han nhan hieu can lam gi va nop truoc bao lau", "trademark", "renewal"),  # the steps of renewing
     ("Danh Sách Khách Hàng Phải Đáp Ứng Điều Kiện Gì Thì Mới Được Bảo Hộ Là Bí Mật Kinh Doanh?", "trade_secret",
      "conditions"),
 ])
