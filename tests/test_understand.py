@@ -31,6 +31,12 @@ from assistant.understand import core_question, is_shouting, understand
     ("Công ty em có giấy đăng ký doanh nghiệp rồi thì tên công ty có được bảo hộ luôn không, hay vẫn phải đăng ký "
      "nhãn hiệu?", "trade_name", "registration"),
     ("gia han nhan hieu can lam gi va nop truoc bao lau", "trademark", "renewal"),  # the steps of renewing
+    ("Làm sao để biết nhãn hiệu của mình có bị trùng không?", "trademark", "search"),
+    ("TRA CUU NHAN HIEU O DAU MIEN PHI", "trademark", "search"),  # "free" qualifies the search, asks no fee
+    ("Đăng ký nhãn hiệu có miễn phí không?", "trademark", "fees"),
+    ("hello, we are a Singapore company, can we file a trademark in Vietnam directly?", "trademark",
+     "foreign_applicants"),
+    ("Can I trademark a name that another company is already using?", "trademark", "exclusions"),
     ("Danh Sách Khách Hàng Phải Đáp Ứng Điều Kiện Gì Thì Mới Được Bảo Hộ Là Bí Mật Kinh Doanh?", "trade_secret",
      "conditions"),
 ])
