@@ -43,7 +43,7 @@ def run(settings: Settings, host: str, port: int, workers: int = 1) -> int:
         except StoreMissing as exc:
             print(f"server.py: {exc.message}", file=sys.stderr)
             return 2
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", timeout_keep_alive=settings.keep_alive_s)
         return 0
     from .generations import pinned
 
@@ -55,5 +55,5 @@ def run(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     os.environ["IPA_STORE_DIR"] = str(Path(settings.store_dir).resolve())
     os.environ["IPA_EMBED_MODEL"] = settings.embed_model
     uvicorn.run("assistant.serve:app_factory", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_level="info", timeout_keep_alive=settings.keep_alive_s)
     return 0

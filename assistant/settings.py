@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     stats_file: Path | None = None  # default: <store_dir>/stats.sqlite3
     host: str = "127.0.0.1"
     port: int = 8000
+    # How long the server keeps an idle connection open. It must outlast the idle time of the clients and
+    # proxies in front of it (httpx 5 s, nginx upstream and load balancers 60 s): at uvicorn's 5 s a client
+    # reusing a connection just as the server closes it gets a reset POST (seen in the 32-client soak).
+    keep_alive_s: int = Field(default=65, ge=1)
 
     station_hint_vi: str = Field(
         default="Trạm IPPlatform tại Sở Khoa học và Công nghệ địa phương, hoặc Cục Sở hữu trí tuệ "
