@@ -301,9 +301,9 @@ class CardIndex:
                 best = max(best, 2 * sum(w(t) for t in common) / (q_weight + self._weights[id(p)]))
         return best
 
-    def match(self, question, limit: int = 2, floor: float = 0.3) -> list[CardMatch]:
+    def match(self, question, limit: int = 2, floor: float = 0.33) -> list[CardMatch]:
         """Cards that answer an understood question (assistant.understand.Question), best first."""
-        terms = frozenset(lexical_terms(question.core + " " + " ".join(question.expansions)))
+        terms = question.terms
         asked = set(question.objects)
         facets = list(question.facets)
         out: list[CardMatch] = []

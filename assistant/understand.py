@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, Sequence
 
 from .glossary import expansions
-from .text import _data, detect_language, fold, nfc, words
+from .text import _data, detect_language, fold, lexical_terms, nfc, words
 
 LAW_FLOOR = "2006-07-01"  # the IP Law took effect on 01/07/2006; no answer exists for earlier dates
 
@@ -36,6 +36,7 @@ class Question:
     domain: bool = False           # about IP at all: an IP object or term, directly or through an IP-specific synonym
     history_objects: tuple[str, ...] = ()
     guessed_facets: tuple[str, ...] = ()  # facets read from a generic word only ("bao lâu", "được không")
+    terms: frozenset[str] = frozenset()   # lexical terms of the core and of each expansion (no bigram spans two)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -72,7 +73,10 @@ def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern:
 
 @lru_cache(maxsize=1)
 def _objects() -> tuple[tuple[str, re.Pattern], ...]:
-    return tuple((k, re.compile(r"(?<![\w])(" + "|".join(re.escape(fold(t)) for t in v) + r")s?(?![\w])"))
+    def alt(t: str) -> str:  # "re:" entries are patterns (a word inside a longer one: "danh sách" is no book)
+        return t[3:] if t.startswith("re:") else re.escape(fold(t)) + "s?"
+
+    return tuple((k, re.compile(r"(?<![\w])(" + "|".join(alt(t) for t in v) + r")(?![\w])"))
                  for k, v in _spec()["objects"].items())
 
 
@@ -234,7 +238,8 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
     return Question(text=text, core=core, folded=folded, language=language, objects=tuple(whole_objects),
                     facets=tuple(facets), jurisdiction=jurisdiction, marks=tuple(marks), as_of=day,
                     expansions=exp, query=query, countries=countries, history_objects=tuple(history_objects),
-                    domain=domain, guessed_facets=tuple(f for f in facets if f in guessed))
+                    domain=domain, guessed_facets=tuple(f for f in facets if f in guessed),
+                    terms=frozenset(lexical_terms(core)).union(*(lexical_terms(e) for e in exp)))
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from assistant.text import lexical_terms
 from assistant.understand import core_question, is_shouting, understand
 
 
@@ -96,3 +97,22 @@ def test_named_marks_are_quoted_or_named_after_the_word_trademark_never_a_run_of
     assert find_quoted_marks("Đăng ký nhãn hiệu Phở Bát Đàn có được không?") == ["Phở Bát Đàn"]
     assert find_quoted_marks("Nhãn Hiệu Được Bảo Hộ Bao Lâu?") == []
     assert quoted_marks("CHI PHÍ ĐĂNG KÝ NHÃN HIỆU 'SAO MAI' LÀ BAO NHIÊU?") == ["SAO MAI"]
+
+
+def test_a_word_inside_a_longer_one_names_no_object():
+    # "danh sách" is a list, not a book; "nhập khẩu song song" is parallel import, not a song
+    assert understand("Danh sách khách hàng có được bảo hộ là bí mật kinh doanh không?").objects == ("trade_secret",)
+    assert understand("Chủ nhãn hiệu có cấm nhập khẩu song song được không?").objects == ("trademark",)
+    assert understand("Viết sách thì có bản quyền không?").objects == ("copyright",)
+    assert understand("Can I cover a song on YouTube?").objects == ("copyright",)
+
+
+def test_the_question_terms_have_no_bigram_spanning_the_core_and_an_expansion():
+    q = understand("Sản phẩm đã bán ra thị trường rồi còn đăng ký sáng chế được không?")
+    assert q.expansions and "sang_che" in q.terms
+    from assistant.text import fold
+
+    last = fold(q.core.rstrip("?").split()[-1])
+    first = fold(q.expansions[0].split()[0])
+    assert f"{last}_{first}" not in q.terms
+    assert q.terms >= set(lexical_terms(q.core))
