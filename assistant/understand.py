@@ -207,6 +207,8 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
     whole_objects = objects or objects_in(fold(text))  # a preamble may name what "it" is
     guessed: set[str] = set()
     facets = facets_in(folded, core, guessed)
+    # A facet read from a generic word ("… được không?") never leads one the question names.
+    facets = [f for f in facets if f not in guessed] + [f for f in facets if f in guessed]
     if core != text:
         # The preamble may say what the question is about ("I am selling my design … Do I have to register?").
         facets += [f for f in facets_in(fold(text), text, guessed) if f not in facets]

@@ -32,6 +32,7 @@ from assistant.understand import core_question, is_shouting, understand
     ("Công ty em có giấy đăng ký doanh nghiệp rồi thì tên công ty có được bảo hộ luôn không, hay vẫn phải đăng ký "
      "nhãn hiệu?", "trade_name", "registration"),
     ("gia han nhan hieu can lam gi va nop truoc bao lau", "trademark", "renewal"),  # the steps of renewing
+    ("Sản phẩm đã bán ra thị trường rồi còn đăng ký sáng chế được không?", "patent", "conditions"),  # novelty
     ("Làm sao để biết nhãn hiệu của mình có bị trùng không?", "trademark", "search"),
     ("TRA CUU NHAN HIEU O DAU MIEN PHI", "trademark", "search"),  # "free" qualifies the search, asks no fee
     ("Đăng ký nhãn hiệu có miễn phí không?", "trademark", "fees"),
