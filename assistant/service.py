@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 from datetime import date
@@ -125,11 +126,37 @@ class Assistant:
         if generate and self.generator is not None and answer.grounded:
             answer = self.generator.rewrite(question, hits, answer)
         answer = self._with_fees(q, answer)
+        answer = self._with_register_entry(asked, hits, answer)
         if q.marks:
             answer = self._with_mark_check(q, q.marks[0], answer)
         answer.understood = q.understood()
         answer.as_of = day
         answer.took_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def _with_register_entry(self, q: Question, hits: Sequence[Hit], answer: Answer) -> Answer:
+        """"Nước mắm Phú Quốc có phải là chỉ dẫn địa lý không?": the register's entry for what the question
+        names leads, then the rule. An entry is named when its name and its product are both in the question."""
+        from .answer import prepend
+        from .text import fold
+
+        if not answer.grounded or not set(q.objects) & set(CHAT_RECORD_TYPES):
+            return answer
+        for h in hits:
+            c = h.chunk
+            if c.kind != "record" or c.ip_type not in CHAT_RECORD_TYPES:
+                continue
+            source = self.catalog.source(c.source_id)
+            rec = (source.meta.get("record") if source else None) or {}
+            names = [fold(str(rec[k])) for k in ("name", "product") if rec.get(k)]
+            if not names or not all(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", q.folded) for n in names):
+                continue
+            if answer.citations and answer.citations[0].source_id == c.source_id:
+                return answer  # the entry already leads
+            entry = compose(q, [h], cards=[], chunk_of=self.retriever.chunks, max_units=2,
+                            station_hint_vi=self.settings.station_hint_vi,
+                            station_hint_en=self.settings.station_hint_en)
+            return prepend(entry, answer) if entry.grounded else answer
         return answer
 
     def _event_named(self, q: Question) -> dict[str, Any] | None:

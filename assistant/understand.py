@@ -235,6 +235,8 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
         # examination now?"): its words join the query, so retrieval and cards look for that object.
         exp += tuple(dict.fromkeys(_object_words(fold(text), whole_objects)))
     domain = bool(whole_objects) or _names_ip_term(f"{folded} {fold(' '.join(expansions(core, domain_only=True)))}")
+    if domain and _names_off_topic(folded) and not [f for f in facets if f not in guessed and f != "definition"]:
+        domain = False  # "What is the VAT rate on software services?" is a tax question that mentions software
     base = context or core
     query = f"{base} {' '.join(exp)}" if exp else base
     return Question(text=text, core=core, folded=folded, language=language, objects=tuple(whole_objects),
@@ -247,6 +249,15 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
 @lru_cache(maxsize=1)
 def _domain_patterns() -> tuple[re.Pattern, ...]:
     return tuple(re.compile(rf"(?<!\w){re.escape(t)}") for t in _data("domain_terms.json")["terms"])
+
+
+@lru_cache(maxsize=1)
+def _off_topic_pattern() -> re.Pattern:
+    return _phrase_pattern(_data("domain_terms.json").get("off_topic", []))
+
+
+def _names_off_topic(folded: str) -> bool:
+    return bool(_off_topic_pattern().search(folded))
 
 
 def _names_ip_term(folded: str) -> bool:

@@ -32,6 +32,24 @@ BAD_CARDS = """
 """
 
 
+GI_CARD = """
+- id: gi-term
+  object: gi
+  facet: term
+  questions:
+    vi: ["Chỉ dẫn địa lý được bảo hộ bao lâu?", "Chỉ dẫn địa lý có được bảo hộ không?"]
+    en: ["How long is a geographical indication protected?"]
+  answer:
+    vi: "Giấy chứng nhận đăng ký chỉ dẫn địa lý có hiệu lực vô thời hạn kể từ ngày cấp."
+    en: "A geographical indication registration is valid indefinitely from grant."
+  basis: ["Điều 93 khoản 7"]
+  legal_version: "Luật SHTT (bản kiểm thử)"
+  valid_from: 2023-01-01
+  valid_to: null
+  confidence: high
+"""
+
+
 @pytest.fixture(scope="module")
 def card_store(tmp_path_factory, embedder):
     from assistant.ingest import ingest
@@ -42,6 +60,7 @@ def card_store(tmp_path_factory, embedder):
     corpus = base / "corpus"
     shutil.copytree(FIXTURE_CORPUS, corpus)
     (corpus / "cards" / "sai.yaml").write_text(BAD_CARDS, encoding="utf-8")
+    (corpus / "cards" / "cddl.yaml").write_text(GI_CARD, encoding="utf-8")
     fees = FIXTURE_CORPUS.parent.parent.parent / "corpus" / "law" / "09-nghi-dinh-65-2023-thong-tu-23-2023.md"
     shutil.copy(fees, corpus / "law" / fees.name)  # the fee schedule the estimate cites
     from tests.conftest import _make_fixture_pdf
@@ -203,3 +222,14 @@ def test_a_facet_guessed_from_a_generic_word_does_not_pick_a_card_on_its_own():
     q = understand("Giao diện app (GUI) của công ty mình có đăng ký kiểu dáng công nghiệp được không?")
     assert q.facets[0] == "exclusions" and "exclusions" in q.guessed_facets
     assert "de-excl" not in [m.card.id for m in index.match(q)]
+
+
+def test_a_question_naming_a_registered_gi_leads_with_its_register_entry_then_the_rule(card_store):
+    _, assistant, _ = card_store
+    assert "gi-term" in assistant.cards.by_id
+    ans = assistant.chat("nuoc mam phu quoc co phai la chi dan dia ly duoc bao ho khong")
+    assert ans.citations[0].source_id.startswith("records/") and "Phú Quốc" in ans.statements[0]["text"]
+    assert any(c.locator.startswith("Điều 93") for c in ans.citations)  # the card's rule follows
+    # a GI question that names no entry gets the rule alone
+    plain = assistant.chat("Chỉ dẫn địa lý có được bảo hộ không?")
+    assert plain.citations[0].locator.startswith("Điều 93")

@@ -32,6 +32,9 @@ from assistant.understand import core_question, is_shouting, understand
     ("Công ty em có giấy đăng ký doanh nghiệp rồi thì tên công ty có được bảo hộ luôn không, hay vẫn phải đăng ký "
      "nhãn hiệu?", "trade_name", "registration"),
     ("gia han nhan hieu can lam gi va nop truoc bao lau", "trademark", "renewal"),  # the steps of renewing
+    ("Tôi thuê người viết phần mềm, bản quyền thuộc ai?", "copyright", "ownership"),
+    ("Our mark is registered in Korea. What do we need to do to have it protected in Vietnam?", "trademark",
+     "registration"),
     ("Sản phẩm đã bán ra thị trường rồi còn đăng ký sáng chế được không?", "patent", "conditions"),  # novelty
     ("Làm sao để biết nhãn hiệu của mình có bị trùng không?", "trademark", "search"),
     ("TRA CUU NHAN HIEU O DAU MIEN PHI", "trademark", "search"),  # "free" qualifies the search, asks no fee
@@ -117,3 +120,9 @@ def test_the_question_terms_have_no_bigram_spanning_the_core_and_an_expansion():
     first = fold(q.expansions[0].split()[0])
     assert f"{last}_{first}" not in q.terms
     assert q.terms >= set(lexical_terms(q.core))
+
+
+def test_a_question_of_another_field_that_mentions_an_ip_word_in_passing_is_outside_the_domain():
+    assert not understand("What is the VAT rate on software services in Vietnam?").domain
+    assert understand("Phí đăng ký nhãn hiệu có chịu thuế VAT không?").domain  # an IP facet is asked
+    assert understand("Tôi thuê người viết phần mềm, bản quyền thuộc ai?").domain  # "thuê" (hire) is no tax
