@@ -117,6 +117,13 @@ def objects_in(folded: str) -> list[str]:
                      for s, e, other in spans)
         if not hidden:
             found.append((start, name))
+    # "… có phải gia hạn như nhãn hiệu không?": an object named only to compare with is not the one asked
+    # about, unless the question asks for the comparison itself.
+    compare = _spec().get("object_comparison_words", [])
+    before = re.compile(r"(?:^|\s)(?:" + "|".join(re.escape(w) for w in compare) + r")\s*$") if compare else None
+    compared = {name for start, name in found if before is not None and before.search(folded[:start])}
+    if compared and not _facets()["comparison"].search(folded) and {n for _, n in found} - compared:
+        found = [(start, name) for start, name in found if name not in compared]
     out: list[str] = []
     for _, name in sorted(found):
         if name not in out:
@@ -138,9 +145,13 @@ def facets_in(folded: str, original: str = "", guessed: set[str] | None = None) 
         if original and not original.isupper() and any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", original)
                                                        for t in tokens):
             hits.add(facet)
+    lead: list[str] = []
     for name, rule in _spec()["generic_facets"].items():
         if name.startswith("_") or name not in hits:
             continue
+        for present, first in rule.get("leads_with", {}).items():
+            if present in hits:
+                lead.append(first)
         hits.discard(name)
         if not hits & set(rule["unless"]):
             if guessed is not None and rule.get("guess") and rule["becomes"] not in hits:
@@ -153,7 +164,8 @@ def facets_in(folded: str, original: str = "", guessed: set[str] | None = None) 
     if "definition" in hits and hits & {"fees", "term", "documents", "steps", "examination_time"}:
         # "Thủ tục … là gì?" asks for the procedure, not a definition of it.
         hits.discard("definition")
-    return sorted(hits, key=lambda f: order.index(f) if f in order else len(order))
+    ranked = sorted(hits, key=lambda f: order.index(f) if f in order else len(order))
+    return list(dict.fromkeys(lead)) + [f for f in ranked if f not in lead]
 
 
 def core_question(text: str) -> str:

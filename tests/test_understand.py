@@ -32,6 +32,11 @@ from assistant.understand import core_question, is_shouting, understand
     ("Công ty em có giấy đăng ký doanh nghiệp rồi thì tên công ty có được bảo hộ luôn không, hay vẫn phải đăng ký "
      "nhãn hiệu?", "trade_name", "registration"),
     ("gia han nhan hieu can lam gi va nop truoc bao lau", "trademark", "renewal"),  # the steps of renewing
+    ("Công ty mình chuẩn bị xuất khẩu hạt điều sang châu Âu, nhãn hiệu đã đăng ký ở Việt Nam rồi thì sang EU có "
+     "được bảo hộ luôn không?", "trademark", "abroad"),
+    ("phat hien co shop tren san thuong mai dien tu ban hang gia thuong hieu cong ty toi thi toi nen lam gi",
+     "trademark", "remedies"),  # what to do about an infringement: the remedies
+    ("Em bán hàng xách tay chính hãng mua từ Nhật về thì chủ nhãn hiệu có cấm em được không?", "trademark", "rights"),
     ("Tôi thuê người viết phần mềm, bản quyền thuộc ai?", "copyright", "ownership"),
     ("Our mark is registered in Korea. What do we need to do to have it protected in Vietnam?", "trademark",
      "registration"),
@@ -126,3 +131,9 @@ def test_a_question_of_another_field_that_mentions_an_ip_word_in_passing_is_outs
     assert not understand("What is the VAT rate on software services in Vietnam?").domain
     assert understand("Phí đăng ký nhãn hiệu có chịu thuế VAT không?").domain  # an IP facet is asked
     assert understand("Tôi thuê người viết phần mềm, bản quyền thuộc ai?").domain  # "thuê" (hire) is no tax
+
+
+def test_an_object_named_only_to_compare_with_is_not_the_one_asked_about():
+    assert understand("Chỉ dẫn địa lý được bảo hộ bao lâu, có phải gia hạn như nhãn hiệu không?").objects == ("gi",)
+    # ... unless the comparison is what is asked
+    assert understand("Sáng chế khác gì so với giải pháp hữu ích?").objects == ("patent", "utility_solution")
