@@ -23,7 +23,7 @@ from assistant.understand import core_question, is_shouting, understand
     ("Có thể phản đối đơn đăng ký nhãn hiệu của người khác trong bao lâu?", "trademark", "opposition"),
     ("Phần mềm máy tính có được cấp bằng sáng chế không?", "patent", "exclusions"),
     ("Can I transfer my patent to another company?", "patent", "transfer_licensing"),
-    ("Bí mật kinh doanh bị xâm phạm thì xử lý thế nào?", "trade_secret", "infringement"),
+    ("Bí mật kinh doanh bị xâm phạm thì xử lý thế nào?", "trade_secret", "remedies"),  # what to do about it
     ("gia han kieu dang cong nghiep may lan", "design", "renewal"),
     # a generic "how long" yields to the specific time asked; a bare "hồ sơ" to where it is filed
     ("How long does a third party have to oppose a published patent application in Vietnam?", "patent",
