@@ -2,12 +2,14 @@
 
 Measures a full ingest into a fresh temporary store, an unchanged re-ingest, chat latency (p50/p95)
 over a fixed question list, peak RSS, and the trademark index at scale (assistant.bench_marks).
+``--http`` and ``--soak SECONDS`` measure a real server beside the LangChain recipe (assistant.bench_http).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import sys
@@ -28,6 +30,10 @@ QUESTIONS = [
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -78,25 +84,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--store", type=Path, help="built store for --http/--soak (default: $IPA_STORE_DIR)")
     p.add_argument("--workers", type=int, default=1, help="server worker processes for --http/--soak")
     p.add_argument("--no-recipe", action="store_true", help="--http without the LangChain recipe")
+    p.add_argument("--no-ingest", action="store_true", help="--http without timing both full ingests")
+    p.add_argument("--recipe-store", type=Path,
+                   help="--http: keep the recipe's Chroma here; one already there is served without a new ingest")
+    p.add_argument("--seconds", type=float, default=20, help="--http: seconds of load per client count")
     p.add_argument("--soak", type=float, default=0, metavar="SECONDS", help="32 clients for SECONDS: errors, RSS")
+    p.add_argument("--clients", type=int, default=32, help="concurrent clients for --soak")
+    p.add_argument("--repeat-questions", action="store_true",
+                   help="--soak with the question list only (default: every other question made new)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     if args.http or args.soak:
         from . import bench_http
 
         store = args.store or Settings().store_dir
-        result = {}
+        # The machine is shared: the load average beside the figures says how quiet it was.
+        result: dict = {"load_average": {"start": _load_average()}}
         if args.http:
-            result = bench_http.compare(store, args.corpus, args.workers, recipe=not args.no_recipe)
+            result.update(bench_http.compare(store, args.corpus, args.workers, recipe=not args.no_recipe,
+                                             seconds=args.seconds, ingest=not args.no_ingest,
+                                             recipe_dir=args.recipe_store))
         if args.soak:
-            result["soak"] = bench_http.soak(store, args.soak, workers=args.workers)
+            result["soak"] = bench_http.soak(store, args.soak, clients=args.clients, workers=args.workers,
+                                             distinct=not args.repeat_questions)
+        result["load_average"]["end"] = _load_average()
         if args.json:
             return _print(result, True)
-        print("[http] ours vs the LangChain recipe (×: how many times better ours is)")
-        print("\n".join(bench_http.side_by_side(result)))
-        if "soak" in result:
-            _print({"soak": result["soak"]}, False)
-        return 0
+        if args.http:
+            print(f"[http] ours vs the LangChain recipe, {args.workers} worker(s) "
+                  "(×: how many times better ours is)")
+            print("\n".join(bench_http.side_by_side(result)))
+        _print({k: result[k] for k in ("soak", "load_average") if k in result}, False)
+        return 1 if "failed" in result.get("recipe", {}) else 0
     if args.records:
         from .bench_ingest import run as bench_records
 

@@ -47,8 +47,8 @@ def _env(settings: Settings) -> dict:
 
 
 class Server:
-    def __init__(self, settings: Settings, log: Path):
-        self.settings, self.log_path = settings, log
+    def __init__(self, settings: Settings, log: Path, workers: int = 1):
+        self.settings, self.log_path, self.workers = settings, log, workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = None
@@ -56,8 +56,8 @@ class Server:
     def start(self) -> "Server":
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--host", "127.0.0.1", "--port",
-                                      str(self.port)], cwd=ROOT, env=_env(self.settings), stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+                                      str(self.port), "--workers", str(self.workers)], cwd=ROOT,
+                                     env=_env(self.settings), stdout=self.log, stderr=subprocess.STDOUT)
         try:
             wait_until_up(f"{self.base}/healthz", self.proc, 180)
         except RuntimeError as exc:
@@ -201,3 +201,61 @@ def test_a_server_killed_mid_request_restarts_cleanly(tmp_path, embedder):
             time.sleep(0.2)
     finally:
         restarted.stop()
+
+
+def _worker_generations(server: Server) -> dict[int, str]:
+    """The generation each worker process of a --workers server has registered as the one it reads."""
+    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
+    readers = server.settings.store_dir / "readers"
+    return {int(pid): (readers / pid).read_text().strip() for pid in children if (readers / pid).exists()}
+
+
+def test_two_workers_answer_like_one_process_and_both_swap_to_a_reingested_generation(tmp_path, embedder):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.service import Assistant
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    settings = Settings(store_dir=tmp_path / "store", corpus_dir=corpus)
+    ingest(settings, embedder=embedder)
+    local = Assistant.open(settings, embedder=embedder)
+    expected = {q: local.chat(q).answer for q in QUESTIONS}
+    local.close()
+    server = Server(settings, tmp_path / "server.log", workers=2).start()
+    try:
+        first = generations.current_name(settings.store_dir)
+        deadline = time.monotonic() + 30
+        while len(_worker_generations(server)) < 2:  # each worker registers once its app has started
+            assert time.monotonic() < deadline, _worker_generations(server)
+            time.sleep(0.2)
+        assert set(_worker_generations(server).values()) == {first}
+
+        def ask(q: str) -> tuple[str, str]:
+            # A new connection per question, so the kernel spreads them over both workers.
+            return q, httpx.post(f"{server.base}/api/chat", json={"question": q}, timeout=60).json()["answer"]
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(ask, QUESTIONS * 8))
+        assert [a for q, a in answers if a != expected[q]] == []
+
+        (corpus / "guides" / "zylofrax.md").write_text(NEW_GUIDE, encoding="utf-8")
+        with Clients(server.base) as clients:
+            out = subprocess.run([sys.executable, str(ROOT / "ingest.py"), str(corpus / "guides")], cwd=ROOT,
+                                 env=_env(settings), capture_output=True, text=True, timeout=600)
+            assert out.returncode == 0, out.stderr[-2000:]
+            new = generations.current_name(settings.store_dir)
+            assert new != first
+            stamped = time.monotonic()
+            while set(_worker_generations(server).values()) != {new}:
+                assert time.monotonic() - stamped < 10, _worker_generations(server)
+                time.sleep(0.2)
+            found_in_a_row = 0  # a worker registers the generation before it opens it: wait for both to serve it
+            while found_in_a_row < 10:  # ten new connections in a row, spread over both workers
+                found_in_a_row = found_in_a_row + 1 if _found(server.base, "Zylofrax") else 0
+                assert time.monotonic() - stamped < 20, "not every worker serves the new generation"
+        assert len(clients.outcomes) >= 20
+        assert clients.failures == [], clients.failures[:5]
+        assert {httpx.get(f"{server.base}/healthz").json()["generation"] for _ in range(10)} == {new}
+    finally:
+        server.stop()
