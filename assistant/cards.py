@@ -266,6 +266,7 @@ class CardIndex:
         self._max_idf = math.log1p(n)
         # Each paraphrase's weight, once: matching then costs one set intersection per paraphrase.
         self._weights = {id(p): sum(self._idf[t] for t in p) for c in self.cards for p in c.paraphrases}
+        self._pairs = {(c.object, c.facet) for c in self.cards}
 
     @classmethod
     def from_sources(cls, sources: Iterable[Source]) -> "CardIndex":
@@ -327,14 +328,18 @@ class CardIndex:
                     score *= 1.15
                 else:
                     score *= 0.7
-            if asked and card.object == (question.objects[0] if question.objects else None):
+            first = question.objects[0] if question.objects else None
+            # A general card speaks for the object asked when that object has no card of its own for the facet
+            # ("the penalty for trademark infringement": the sanctions are the same for every object).
+            stands_in = card.object == "general" and first is not None and (first, card.facet) not in self._pairs
+            if asked and (card.object == first or stands_in):
                 score *= 1.15
             if not facets and lex < (0.55 if not asked else 0.5):
                 continue  # no facet understood: only a close paraphrase may answer ("Phú Quốc GI for what?")
             if not asked and card.object != "general":
                 score *= 0.8
             if (facets and card.facet == facets[0] and facets[0] not in question.guessed_facets
-                    and question.objects and card.object == question.objects[0] and lex >= self.STRUCTURAL_LEX):
+                    and (card.object == first or stands_in) and lex >= self.STRUCTURAL_LEX):
                 # The understanding names this card's object and facet: a long or unusual wording that shares
                 # few words with its paraphrases still asks its question.
                 score = max(score, floor)

@@ -233,3 +233,14 @@ def test_a_question_naming_a_registered_gi_leads_with_its_register_entry_then_th
     # a GI question that names no entry gets the rule alone
     plain = assistant.chat("Chỉ dẫn địa lý có được bảo hộ không?")
     assert plain.citations[0].locator.startswith("Điều 93")
+
+
+def test_a_general_card_answers_for_an_object_that_has_no_card_of_its_own_for_the_facet():
+    from assistant.understand import understand
+
+    index = _index(("gen-sanctions", "general", "sanctions", ["What are the administrative fines for industrial "
+                                                              "property infringement in Vietnam?",
+                                                              "What penalties apply to counterfeit sellers?"]),
+                   ("tm-infringement", "trademark", "infringement", ["What counts as trademark infringement?"]))
+    q = understand("What is the penalty for trademark infringement in Vietnam?")
+    assert [m.card.id for m in index.match(q)][:1] == ["gen-sanctions"]
