@@ -37,6 +37,7 @@ from assistant.understand import core_question, is_shouting, understand
     ("phat hien co shop tren san thuong mai dien tu ban hang gia thuong hieu cong ty toi thi toi nen lam gi",
      "trademark", "remedies"),  # what to do about an infringement: the remedies
     ("Em bán hàng xách tay chính hãng mua từ Nhật về thì chủ nhãn hiệu có cấm em được không?", "trademark", "rights"),
+    ("How long is a patent protected in Vietnam?", "patent", "term"),
     ("Who can oppose a trademark application and how much time do they have?", "trademark", "opposition"),
     ("What is the penalty for trademark infringement in Vietnam?", "trademark", "sanctions"),  # not a definition
     ("Tôi thuê người viết phần mềm, bản quyền thuộc ai?", "copyright", "ownership"),
