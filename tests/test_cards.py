@@ -244,3 +244,13 @@ def test_a_general_card_answers_for_an_object_that_has_no_card_of_its_own_for_th
                    ("tm-infringement", "trademark", "infringement", ["What counts as trademark infringement?"]))
     q = understand("What is the penalty for trademark infringement in Vietnam?")
     assert [m.card.id for m in index.match(q)][:1] == ["gen-sanctions"]
+
+
+def test_a_fee_question_without_counts_gets_a_worked_example_that_says_what_costs_more_for_that_kind(card_store):
+    _, assistant, _ = card_store
+    patent = assistant.chat("What are the official fees for filing a patent application in Vietnam?")
+    lead = patent.statements[0]["text"]
+    assert lead.startswith("For example, a patent application") and "independent claim" in lead
+    assert "class" not in lead  # classes are a trademark's unit, not a patent's
+    mark = assistant.chat("Đăng ký nhãn hiệu hết bao nhiêu tiền?").statements[0]["text"]
+    assert mark.startswith("Ví dụ: một đơn nhãn hiệu") and "mỗi nhóm thêm" in mark
