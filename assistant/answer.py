@@ -662,3 +662,27 @@ def prepend(first: Answer, rest: Answer) -> Answer:
     return Answer(answer=f"{first.answer}\n\n{shifted}".strip(), grounded=True, language=first.language,
                   citations=first.citations + [replace(c, n=c.n + shift) for c in rest.citations],
                   notice=first.notice or rest.notice, statements=statements, mode=rest.mode)
+
+
+def outline_answer(q: Question, event: Mapping[str, Any], pages: Sequence[Chunk], hints: tuple[str, str] = ("", "")
+                   ) -> Answer | None:
+    """What a training deck covers: its cover for the event, then each page's heading, cited by page."""
+    pages = sorted((c for c in pages if c.page), key=lambda c: c.page)
+    if len(pages) < 2:
+        return None
+    lang = "en" if q.english else "vi"
+    words_ = _text(lang)
+    citer = _Citer()
+    where = ", ".join(x for x in (event.get("place"), _ddmmyyyy(event["date"]) if event.get("date") and
+                                  len(event["date"]) == 10 else event.get("date")) if x)
+    cover = pages[0]
+    title = str(event.get("title") or cover.title)
+    title = title if "“" in title else f"“{title}”"  # an event's own name may quote its theme already
+    statements = [{"role": "lead", "text": words_["outline_lead"].format(title=title,
+                                                                        where=f" ({where})" if where else ""),
+                   "cites": [citer.cite(cover, cover.text, 1.0)]}]
+    for c in pages[1:]:
+        heading = c.text.strip().splitlines()[0].strip(" •-")
+        statements.append({"role": "point", "text": words_["outline_item"].format(page=c.page, heading=heading),
+                           "cites": [citer.cite(c, heading, 1.0)]})
+    return _answer(q, statements, citer, hints, budget=40 * len(statements))

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, Iterator, Sequence
 
-from .answer import compose, conflict_lines
+from .answer import compose, conflict_lines, outline_answer
 from .embeddings import Embedder, make_embedder
 from .errors import BadInput, NotFound, StoreMissing
 from .lexical import LexicalIndex
@@ -18,7 +18,8 @@ from .settings import Settings
 from .dense import DenseSearch, open_dense
 from .store import Catalog
 from .text import _data
-from .understand import (LAW_FLOOR, Question, about_material, asks_event_logistics, is_shouting,
+from .understand import (LAW_FLOOR, Question, about_material, asks_event_logistics, asks_material_overview,
+                         is_shouting,
                          mentions_event_material, understand)
 
 
@@ -120,9 +121,15 @@ class Assistant:
             event, asked = None, q
             hits = self.retriever.retrieve(q, self.settings.top_k, base)
         matches = self.cards.match(q) if self.cards and not scoped and event is None else []
-        answer = compose(asked, hits, cards=matches, chunk_of=self.retriever.chunks, card_index=self.cards,
-                         max_units=self.settings.max_answer_units, station_hint_vi=self.settings.station_hint_vi,
-                         station_hint_en=self.settings.station_hint_en, idf=self.retriever.lexical.term_idf)
+        answer = None
+        if event is not None and asks_material_overview(q, asked):
+            pages = [c for c in self.retriever.chunks.values() if c.source_id == event["source_id"]
+                     and c.valid_on(day)]
+            answer = outline_answer(q, event, pages, (self.settings.station_hint_vi, self.settings.station_hint_en))
+        if answer is None:
+            answer = compose(asked, hits, cards=matches, chunk_of=self.retriever.chunks, card_index=self.cards,
+                             max_units=self.settings.max_answer_units, station_hint_vi=self.settings.station_hint_vi,
+                             station_hint_en=self.settings.station_hint_en, idf=self.retriever.lexical.term_idf)
         if generate and self.generator is not None and answer.grounded:
             answer = self.generator.rewrite(question, hits, answer)
         answer = self._with_fees(q, answer)

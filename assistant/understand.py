@@ -313,6 +313,26 @@ def asks_event_logistics(q: Question) -> bool:
     return bool(_logistics().search(q.folded))
 
 
+@lru_cache(maxsize=1)
+def _overview() -> re.Pattern:
+    return _phrase_pattern(_spec()["event_logistics"].get("overview_phrases", []))
+
+
+def asks_material_overview(q: Question, of_deck: Question) -> bool:
+    """'Hội nghị tập huấn ở An Giang dạy những gì?' asks what the deck covers as a whole, not one topic in it
+    ('… nói gì về phân loại IPC?'). ``of_deck`` is the question as a search of the deck (about_material): the
+    words naming the event are gone, so what is left after the overview words is the topic, if any."""
+    from .text import stopwords
+
+    named = [f for f in q.facets if f not in q.guessed_facets and f != "definition"]
+    if named or not _overview().search(q.folded):
+        return False
+    folded = fold(of_deck.core)
+    stop = stopwords("vi") | stopwords("en")
+    rest = [w for w in words(_overview().sub(" ", folded)) if w not in stop and len(w) > 1]
+    return not rest
+
+
 def about_material(q: Question, event_names: Sequence[str]) -> Question:
     """The question as a search of one deck: without the words that named the event ("tài liệu hội nghị ở An
     Giang"), so what the question asks about ranks the deck's pages."""

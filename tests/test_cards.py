@@ -254,3 +254,15 @@ def test_a_fee_question_without_counts_gets_a_worked_example_that_says_what_cost
     assert "class" not in lead  # classes are a trademark's unit, not a patent's
     mark = assistant.chat("Đăng ký nhãn hiệu hết bao nhiêu tiền?").statements[0]["text"]
     assert mark.startswith("Ví dụ: một đơn nhãn hiệu") and "mỗi nhóm thêm" in mark
+
+
+def test_asking_what_an_events_material_covers_gets_its_outline_page_by_page(card_store):
+    _, assistant, _ = card_store
+    ans = assistant.chat("Hội nghị tập huấn ở An Giang dạy những gì?")
+    assert ans.statements[0]["text"].startswith("Tài liệu") and "An Giang" in ans.statements[0]["text"]
+    assert ans.citations[0].locator == "trang 1"  # the cover names the event
+    assert ans.statements[1]["text"].startswith("Trang 2: Tài liệu sáng chế gồm")
+    assert [c.locator for c in ans.citations] == ["trang 1", "trang 2"]
+    # a topic in the material is a search of its pages, not the outline
+    topic = assistant.chat("Tài liệu tập huấn ở An Giang nói gì về tra cứu sáng chế?")
+    assert "gồm các phần sau" not in topic.answer and "IPC" in topic.answer
