@@ -32,14 +32,22 @@ from .settings import PROJECT_ROOT, Settings
 QUESTIONS_FILE = PROJECT_ROOT.parent / "shared" / "eval" / "questions.jsonl"
 
 
+def _jsonl_questions(path: Path) -> list[str]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [q for row in rows if (q := row.get("question") or row.get("q"))]
+
+
 def questions() -> list[str]:
     from .bench import QUESTIONS
 
-    qs = list(QUESTIONS)
-    if QUESTIONS_FILE.exists():
-        qs += [(json.loads(line).get("question") or json.loads(line).get("q")) for line in QUESTIONS_FILE.read_text(encoding="utf-8").splitlines()
-               if line.strip()]
-    return qs
+    return list(QUESTIONS) + (_jsonl_questions(QUESTIONS_FILE) if QUESTIONS_FILE.exists() else [])
+
+
+def soak_questions() -> list[str]:
+    """The bench's questions and every eval set's (~300): a soak has to reach many chunks, as real traffic does,
+    or a cache kept per chunk never shows its size (the composer's once held 146 MB when all were reached)."""
+    files = sorted((PROJECT_ROOT / "eval").glob("*.jsonl")) + sorted(QUESTIONS_FILE.parent.glob("real_*.jsonl"))
+    return questions() + [q for f in files for q in _jsonl_questions(f)]
 
 
 def _free_port() -> int:
@@ -401,19 +409,21 @@ def soak(store: Path, seconds: float = 60, clients: int = 32, workers: int = 1, 
     questions new (``distinct``). The start RSS is taken after ``warm_up`` requests, because the encoder, the
     answer caches and the arenas fill lazily."""
     server = ours(store, workers, cache=True)
-    rss = {"max": 0.0, "workers_max": []}
+    rss = {"max": 0.0, "workers_max": [], "curve": []}
 
     def tick(started: bool = False) -> None:
         now = rss_mb(server.proc.pid)
         if started:
-            rss["start"], rss["workers_start"] = now, worker_rss_mb(server.proc.pid)
+            rss["start"], rss["workers_start"], rss["t0"] = now, worker_rss_mb(server.proc.pid), time.monotonic()
         rss["max"] = max(rss["max"], now)
+        rss["curve"].append((time.monotonic() - rss["t0"], now))
         per = worker_rss_mb(server.proc.pid)
         rss["workers_max"] = [max(a, b) for a, b in zip(per, rss["workers_max"])] if rss["workers_max"] else per
 
     try:
         server.check(questions()[0])
-        figures = asyncio.run(_load(server.url, questions(), clients, seconds, 10_000_000, warm_up, tick, distinct))
+        figures = asyncio.run(_load(server.url, soak_questions(), clients, seconds, 10_000_000, warm_up, tick,
+                                    distinct))
         end, workers_end = rss_mb(server.proc.pid), worker_rss_mb(server.proc.pid)
         health = _health(server)
         if figures["errors"]:
@@ -425,6 +435,9 @@ def soak(store: Path, seconds: float = 60, clients: int = 32, workers: int = 1, 
     out = {"seconds": seconds, "clients": clients, "workers": workers, "distinct_questions": distinct, **figures,
            "rss_start_mb": start, "rss_start_measured": f"after a warm-up of {figures['warm_up_requests']} requests",
            "rss_max_mb": rss["max"], "rss_end_mb": end,
+           # Growth that flattens is caches and allocator pools filling up; growth that keeps its slope is a leak.
+           "rss_by_quarter_mb": [next((mb for t, mb in rss["curve"] if t >= seconds * q / 4), end) for q in (1, 2, 3)]
+           + [end],
            "rss_growth_pct": round(100 * (end - start) / start, 1) if start else None,
            "rss_max_growth_pct": round(100 * (rss["max"] - start) / start, 1) if start else None,
            "generation": health.get("generation")}
