@@ -27,7 +27,7 @@ import yaml
 
 from .errors import CorpusFileError
 from .models import Chunk, Section, Source
-from .text import lexical_terms
+from .text import fold, lexical_terms
 
 OBJECTS = ("trademark", "collective_mark", "certification_mark", "patent", "utility_solution", "design",
            "layout_design", "gi", "trade_name", "trade_secret", "copyright", "related_rights", "plant_variety",
@@ -237,6 +237,7 @@ class Card:
     transition: dict[str, str] | None = None
     source_id: str = ""
     paraphrases: list[frozenset[str]] = field(default_factory=list)
+    requires: re.Pattern | None = None  # the card answers only a question naming one of these (folded)
 
     def valid_on(self, day: str) -> bool:
         return (not self.valid_from or self.valid_from <= day) and (not self.valid_to or day <= self.valid_to)
@@ -247,6 +248,13 @@ class CardMatch:
     card: Card
     score: float
     lexical: float
+
+
+def _requires(phrases: Any) -> re.Pattern | None:
+    if not phrases:
+        return None
+    alts = [rf"(?<![\w]){re.escape(fold(str(p)))}(?![\w])" for p in phrases if str(p).strip()]
+    return re.compile("|".join(alts)) if alts else None
 
 
 class CardIndex:
@@ -283,7 +291,8 @@ class CardIndex:
                               valid_from=card.get("valid_from") or "", valid_to=card.get("valid_to") or "",
                               legal_version=str(card.get("legal_version") or ""),
                               confidence=str(card.get("confidence") or ""), supersedes=card.get("supersedes"),
-                              transition=card.get("transition"), source_id=s.source_id, paraphrases=paraphrases))
+                              transition=card.get("transition"), source_id=s.source_id, paraphrases=paraphrases,
+                              requires=_requires(card.get("requires"))))
         return cls(cards)
 
     def __len__(self) -> int:
@@ -313,6 +322,8 @@ class CardIndex:
                 continue
             if asked and card.object not in asked and card.object != "general":
                 continue
+            if card.requires is not None and not card.requires.search(question.folded):
+                continue  # "Đăng ký tên miền rồi có cần đăng ký nhãn hiệu?" is no answer to an OCOP question
             lex = self.similarity(terms, card)
             # No IP object understood ("thủ tục sang tên sổ đỏ"): a card about one answers only a close paraphrase.
             if not asked and card.object != "general" and lex < 0.55:

@@ -188,13 +188,14 @@ def test_search_results_say_which_version_of_the_law_they_are(card_store):
     assert ("2026-04-01", None) in versions and ("2023-01-01", "2026-03-31") in versions
 
 
-def _index(*cards):
-    from assistant.cards import Card, CardIndex
+def _index(*cards, requires=None):
+    from assistant.cards import Card, CardIndex, _requires
     from assistant.text import lexical_terms
 
     return CardIndex([Card(id=i, object=o, facet=f, answer={"vi": "…", "en": "…"}, points=[], basis_chunks=["x"],
                            valid_from="2023-01-01", valid_to="", legal_version="", confidence="high",
-                           paraphrases=[frozenset(lexical_terms(p)) for p in ps]) for i, o, f, ps in cards])
+                           paraphrases=[frozenset(lexical_terms(p)) for p in ps],
+                           requires=_requires((requires or {}).get(i))) for i, o, f, ps in cards])
 
 
 def test_a_long_question_whose_object_and_facet_are_understood_gets_that_card_despite_other_words():
@@ -266,3 +267,16 @@ def test_asking_what_an_events_material_covers_gets_its_outline_page_by_page(car
     # a topic in the material is a search of its pages, not the outline
     topic = assistant.chat("Tài liệu tập huấn ở An Giang nói gì về tra cứu sáng chế?")
     assert "gồm các phần sau" not in topic.answer and "IPC" in topic.answer
+
+
+def test_a_card_on_a_narrow_topic_answers_only_questions_that_name_it():
+    from assistant.understand import understand
+
+    cards = (("tm-domain", "trademark", "registration", ["Đăng ký tên miền rồi có cần đăng ký nhãn hiệu không?"]),
+             ("tm-register", "trademark", "registration", ["Nhãn hiệu có bắt buộc phải đăng ký không?"]))
+    index = _index(*cards, requires={"tm-domain": ["tên miền", "domain"]})
+    ocop = understand("Sản phẩm OCOP của hợp tác xã có cần đăng ký nhãn hiệu không?")
+    assert [m.card.id for m in index.match(ocop)] == ["tm-register"]
+    assert "tm-domain" in [m.card.id for m in _index(*cards).match(ocop)]  # without the rule it would answer
+    domain = understand("Mua tên miền rồi thì có cần đăng ký nhãn hiệu nữa không?")
+    assert [m.card.id for m in index.match(domain)][:1] == ["tm-domain"]
