@@ -40,6 +40,10 @@ from assistant.understand import core_question, is_shouting, understand
     ("How long is a patent protected in Vietnam?", "patent", "term"),
     ("Who can oppose a trademark application and how much time do they have?", "trademark", "opposition"),
     ("What is the penalty for trademark infringement in Vietnam?", "trademark", "sanctions"),  # not a definition
+    ("Em nhận viết phần mềm cho một công ty theo hợp đồng. Vậy bản quyền thuộc về em hay công ty ạ?", "copyright",
+     "ownership"),
+    ("Cover bài hát của người khác rồi đăng lên YouTube có phải xin phép tác giả không?", "copyright", "rights"),
+    ("Ảnh do Midjourney tạo có được bảo hộ quyền tác giả không?", "copyright", "ai"),
     ("Tôi thuê người viết phần mềm, bản quyền thuộc ai?", "copyright", "ownership"),
     ("Our mark is registered in Korea. What do we need to do to have it protected in Vietnam?", "trademark",
      "registration"),
