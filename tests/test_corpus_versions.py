@@ -44,6 +44,9 @@ def _day(value) -> date:
 # (file, heading of the provision, effective date, what the current text says, what the historical text says,
 #  what the current text must not say)
 CHANGED = [
+    ("law/02-quyen-tac-gia.md", r"^Điều 12a\.", "2026-04-01",
+     [r"trí tuệ nhân tạo không phải là tác giả"], [r"chưa có quy định riêng về trí tuệ nhân tạo"],
+     [r"chưa có quy định riêng về trí tuệ nhân tạo"]),
     ("law/06-don-va-xu-ly-don.md", r"^Điều 119\.", "2026-04-01",
      [r"Nhãn hiệu: không quá 05 tháng", r"Kiểu dáng công nghiệp: không quá 05 tháng", r"không quá 12 tháng",
       r"2a\. Thẩm định nhanh.*?03 tháng"],
