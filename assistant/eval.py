@@ -22,7 +22,8 @@ from .retrieve import Filters
 from .service import CHAT_RECORD_TYPES, Assistant
 from .settings import Settings
 
-CHAT_FILTERS = Filters(record_ip_types=CHAT_RECORD_TYPES)
+# What chat retrieves (service.Assistant.chat): GI records among the records, and no cards (they are matched apart).
+CHAT_FILTERS = Filters(record_ip_types=CHAT_RECORD_TYPES, exclude_kinds=("card",))
 
 
 def load_questions(path: Path) -> list[dict]:
