@@ -56,7 +56,8 @@ def _response(conn: socket.socket) -> bytes:
             return data
         data += part
     head, _, body = data.partition(b"\r\n\r\n")
-    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
     while len(body) < length:
         part = conn.recv(65536)
         if not part:
