@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test setup ingest serve eval bench browser clean corpus-tools llm-setup test-llm serve-llm
+.PHONY: run test setup ingest serve eval bench bench-setup bench-http browser clean corpus-tools llm-setup test-llm serve-llm
 
 run: setup ingest serve            ## venv, install, ingest if needed, serve on 127.0.0.1:8000
 
@@ -42,6 +42,14 @@ eval: setup                        ## the public question set
 
 bench: setup
 	$(PY) -m assistant.bench
+
+bench-setup: setup                 ## the LangChain recipe the HTTP bench measures beside ours (pyproject [bench])
+	$(PY) -c "import langchain_huggingface, langchain_chroma, langchain_text_splitters" 2>/dev/null || \
+	  $(PY) -m pip install -q -e ".[bench]"
+
+bench-http: bench-setup ingest     ## over HTTP beside the recipe: start-up, 1 and 16 clients; then a 60 s soak
+	$(PY) -m assistant.bench --http --store $(IPA_STORE_DIR)
+	$(PY) -m assistant.bench --soak 60 --store $(IPA_STORE_DIR)
 
 # The generative loop against a real local model (SmolLM2-135M via llama.cpp's OpenAI-compatible server).
 # Not part of `make test`/CI: llama-cpp-python compiles from source (measured 49 min on the shared 2-core box).
