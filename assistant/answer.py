@@ -636,8 +636,9 @@ def fee_answer(q: Question, est: Any, chunk: Chunk | None, hints: tuple[str, str
     citer = _Citer()
     cites = [citer.cite(chunk, chunk.text, 1.0)] if chunk is not None else []
     lead = words_["fee_example_lead" if example else "fee_lead"].format(
-        total=vnd(est.total), circular=est.source.get("circular", ""), what=words_["fee_what"][est.kind],
-        more=words_["fee_more"][est.kind])
+        total=vnd(est.total), circular=est.source.get("circular", ""),
+        what=words_.get(f"fee_what_{est.stage}", words_["fee_what"]).get(est.kind, words_["fee_what"][est.kind]),
+        more=words_.get(f"fee_more_{est.stage}", words_["fee_more"]).get(est.kind, words_["fee_more"][est.kind]))
     statements = [{"role": "lead", "text": lead, "cites": cites}]
     for ln in est.lines:
         statements.append({"role": "point", "cites": cites,

@@ -335,8 +335,10 @@ class CardIndex:
                 # The facet leans the choice; the paraphrase decides it ("GUI … được không?" is about GUIs).
                 if card.facet == facets[0]:
                     score *= 1.35
-                elif card.facet in facets:
+                elif card.facet in facets and card.facet not in question.guessed_facets:
                     score *= 1.15
+                elif card.facet in facets:
+                    pass  # a facet guessed from a generic word ("what is") neither leans nor penalises
                 else:
                     score *= 0.7
             first = question.objects[0] if question.objects else None

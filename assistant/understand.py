@@ -216,6 +216,13 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
     folded = fold(core)
     language = detect_language(core)
     objects = objects_in(folded)
+    named_by_case: list[str] = []
+    if not core.isupper():
+        # "What are the requirements for a GI?": a token whose meaning depends on case (folded, "gì" is "what").
+        for name, tokens in _spec()["case_sensitive"].get("objects", {}).items():
+            if name not in objects and any(re.search(rf"(?<![\w.]){re.escape(t)}(?![\w])", core) for t in tokens):
+                objects.append(name)
+                named_by_case.append(_spec()["objects"][name][0])  # its name in words, for retrieval and cards
     whole_objects = objects or objects_in(fold(text))  # a preamble may name what "it" is
     guessed: set[str] = set()
     facets = facets_in(folded, core, guessed)
@@ -241,7 +248,7 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
     # A country named in the preamble ("Our brand is a registered US trademark. Is it protected here?") counts.
     jurisdiction, countries = jurisdiction_of(fold(text), text, language, facets)
     day = as_of.isoformat() if isinstance(as_of, date) else (as_of or date.today().isoformat())
-    exp = tuple(expansions(core))
+    exp = tuple(expansions(core)) + tuple(named_by_case)
     if whole_objects and not objects:
         # The preamble named what the question is about ("… registering a trademark … How long is the
         # examination now?"): its words join the query, so retrieval and cards look for that object.

@@ -255,6 +255,8 @@ def test_a_fee_question_without_counts_gets_a_worked_example_that_says_what_cost
     assert "class" not in lead  # classes are a trademark's unit, not a patent's
     mark = assistant.chat("Đăng ký nhãn hiệu hết bao nhiêu tiền?").statements[0]["text"]
     assert mark.startswith("Ví dụ: một đơn nhãn hiệu") and "mỗi nhóm thêm" in mark
+    renew = assistant.chat("How much does it cost to renew a trademark in Vietnam?").statements[0]["text"]
+    assert renew.startswith("For example, renewing a trademark registration") and "application" not in renew
 
 
 def test_asking_what_an_events_material_covers_gets_its_outline_page_by_page(card_store):

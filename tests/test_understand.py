@@ -44,6 +44,10 @@ from assistant.understand import core_question, is_shouting, understand
      "ownership"),
     ("Cover bài hát của người khác rồi đăng lên YouTube có phải xin phép tác giả không?", "copyright", "rights"),
     ("Ảnh do Midjourney tạo có được bảo hộ quyền tác giả không?", "copyright", "ai"),
+    ("What are the requirements for a GI in Vietnam?", "gi", "conditions"),  # 'GI', not 'gì' (what)
+    ("Do I need a lawyer to file a patent in Vietnam?", "patent", "who_may_file"),
+    ("Can I register a trademark in Vietnam for a product I have not launched yet?", "trademark", "registration"),
+    ("Which Nice class is coffee shop services for a trademark?", "trademark", "documents"),
     ("Tôi thuê người viết phần mềm, bản quyền thuộc ai?", "copyright", "ownership"),
     ("Our mark is registered in Korea. What do we need to do to have it protected in Vietnam?", "trademark",
      "registration"),
@@ -144,3 +148,9 @@ def test_an_object_named_only_to_compare_with_is_not_the_one_asked_about():
     assert understand("Chỉ dẫn địa lý được bảo hộ bao lâu, có phải gia hạn như nhãn hiệu không?").objects == ("gi",)
     # ... unless the comparison is what is asked
     assert understand("Sáng chế khác gì so với giải pháp hữu ích?").objects == ("patent", "utility_solution")
+
+
+def test_gi_in_capitals_names_the_object_but_gi_folded_from_gi_does_not():
+    assert "gi" in understand("What are the requirements for a GI in Vietnam?").objects
+    assert understand("Sáng chế là gì?").objects == ("patent",)
+    assert understand("WHAT IS A GI").objects == ()  # all capitals: no token means anything by its case
