@@ -32,7 +32,7 @@ import numpy as np
 from . import generations
 from .chunking import chunk_source
 from .dense import MatrixWriter
-from .embeddings import Embedder, make_embedder
+from .embeddings import EXPORT_VERSION, Embedder, make_embedder
 from .errors import CorpusFileError
 from .lexical import LexicalIndex
 from .loaders import iter_corpus_files, load_file
@@ -95,9 +95,14 @@ def crash_point(stage: str) -> None:
 
 
 def embed_identity(settings: Settings) -> str:
-    """Which vectors these are: the model, and the encoder backend when it is not the reference one."""
+    """Which vectors these are: the model, the encoder backend when it is not the reference one (with its export
+    recipe: vectors of two recipes differ a little and must not mix in one store) and the token limit if set."""
     backend = getattr(settings, "embed_backend", None)
-    return settings.embed_model if backend in (None, "", "torch") else f"{settings.embed_model}+{backend}"
+    identity = settings.embed_model if backend in (None, "", "torch") else f"{settings.embed_model}+{backend}"
+    if backend == "onnx":
+        identity += f".{EXPORT_VERSION}"
+    max_tokens = getattr(settings, "embed_max_tokens", 0)
+    return f"{identity}@{max_tokens}" if max_tokens else identity
 
 
 def vector_key(identity: str, text: str) -> str:

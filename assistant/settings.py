@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # the server); torch: sentence-transformers itself. See assistant/embeddings.py.
     embed_backend: Literal["onnx", "torch"] = "onnx"
     embed_threads: int = Field(default=0, ge=0)  # onnxruntime intra-op threads; 0: its default (all cores)
+    # Tokens a text is cut to before it is embedded; 0: the model's own limit (256 for the packaged model).
+    # 128 (what MiniLM was trained on) halves the cost of long passages but lost retrieval on every eval set.
+    embed_max_tokens: int = Field(default=0, ge=0)
     encoder_dir: Path | None = None  # where the ONNX export is cached; None: ~/.cache/ip-assistant/encoders
     query_cache_size: int = Field(default=1024, ge=0)  # LRU of query vectors; 0 turns it off
     # Threads per question, for the query encoder and BLAS, in a serving process. A server's parallelism comes

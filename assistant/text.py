@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 from importlib import resources
@@ -18,6 +19,7 @@ def _data(name: str) -> dict:
     return json.loads(resources.files("assistant.data").joinpath(name).read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=None)
 def stopwords(lang: str) -> frozenset[str]:
     return frozenset(_data("stopwords.json")[lang])
 
@@ -26,16 +28,27 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@lru_cache(maxsize=1)
+def _combining_marks() -> dict[int, None]:
+    """A str.translate table dropping every combining mark (category Mn): the lookup runs in C, where a
+    per-character category test in Python made folding half of the BM25 build. Built once, in ~0.1 s."""
+    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Mn"}
+
+
 def fold(text: str) -> str:
     """Lower-case and strip diacritics so 'thoi han bao ho' matches 'thời hạn bảo hộ'."""
     text = nfc(text).lower().replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFD", text).translate(_combining_marks())
 
 
 def words(text: str) -> list[str]:
     """Folded syllables/words in reading order."""
     return _WORD.findall(fold(text))
+
+
+@lru_cache(maxsize=1)
+def _all_stopwords() -> frozenset[str]:
+    return stopwords("vi") | stopwords("en")
 
 
 def lexical_terms(text: str) -> list[str]:
@@ -45,7 +58,7 @@ def lexical_terms(text: str) -> list[str]:
     for word segmentation: 'nhan_hieu' is far more specific than 'nhan' or 'hieu' alone.
     """
     toks = words(text)
-    stop = stopwords("vi") | stopwords("en")
+    stop = _all_stopwords()
     terms = [t for t in toks if t not in stop and (len(t) > 1 or t.isdigit())]
     for a, b in zip(toks, toks[1:]):
         if a in stop and b in stop:
