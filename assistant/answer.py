@@ -687,3 +687,17 @@ def outline_answer(q: Question, event: Mapping[str, Any], pages: Sequence[Chunk]
         statements.append({"role": "point", "text": words_["outline_item"].format(page=c.page, heading=heading),
                            "cites": [citer.cite(c, heading, 1.0)]})
     return _answer(q, statements, citer, hints, budget=40 * len(statements))
+
+
+def event_answer(q: Question, event: Mapping[str, Any], cover: Chunk, hints: tuple[str, str] = ("", "")) -> Answer:
+    """When, where and by whom a training event was held: its deck's cover page says it."""
+    lang = "en" if q.english else "vi"
+    parts = _text(lang)["event_facts"]
+    date = event.get("date") or ""
+    values = {"title": event.get("title"), "date": _ddmmyyyy(date) if len(date) == 10 else date,
+              "place": event.get("place"), "organiser": event.get("organiser")}
+    text = ", ".join(parts[k].format(**{k: v}) for k, v in values.items() if v and k != "title")
+    citer = _Citer()
+    lead = {"role": "lead", "text": f"{parts['title'].format(title=values['title'] or cover.title)} {text}.",
+            "cites": [citer.cite(cover, cover.text, 1.0)]}
+    return _answer(q, [lead], citer, hints, budget=200)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, Iterator, Sequence
 
-from .answer import compose, conflict_lines, outline_answer
+from .answer import compose, conflict_lines, event_answer, outline_answer
 from .embeddings import Embedder, make_embedder
 from .errors import BadInput, NotFound, StoreMissing
 from .lexical import LexicalIndex
@@ -122,6 +122,9 @@ class Assistant:
             hits = self.retriever.retrieve(q, self.settings.top_k, base)
         matches = self.cards.match(q) if self.cards and not scoped and event is None else []
         answer = None
+        held = self._event_asked_about(q) if event is None and not scoped else None
+        if held is not None:
+            answer = event_answer(q, held[0], held[1], (self.settings.station_hint_vi, self.settings.station_hint_en))
         if event is not None and asks_material_overview(q, asked):
             pages = [c for c in self.retriever.chunks.values() if c.source_id == event["source_id"]
                      and c.valid_on(day)]
@@ -166,12 +169,26 @@ class Assistant:
             return prepend(entry, answer) if entry.grounded else answer
         return answer
 
+    def _event_asked_about(self, q: Question) -> tuple[dict[str, Any], Any] | None:
+        """'Hội nghị … ở Nghệ An do đơn vị nào tổ chức?': the event and its deck's cover page, which says it."""
+        from .training import event_for_question
+
+        if not self.events or not asks_event_logistics(q) or not mentions_event_material(q):
+            return None
+        ev = event_for_question(q.folded_text, self.events)
+        if ev is None:
+            return None
+        cover = next((c for c in self.retriever.chunks.values() if c.source_id == ev["source_id"] and c.page == 1),
+                     None)
+        return (ev, cover) if cover is not None else None
+
     def _event_named(self, q: Question) -> dict[str, Any] | None:
         from .training import event_for_question
 
         if not self.events or asks_event_logistics(q) or not mentions_event_material(q):
             return None  # "Thời tiết Hà Nội?" names a place where an event was held, not the event
-        return event_for_question(q.folded, self.events)
+        return event_for_question(q.folded, self.events) or (
+            event_for_question(q.folded_text, self.events) if q.folded_text != q.folded else None)
 
     def _with_fees(self, q: Question, answer: Answer) -> Answer:
         """"3 nhóm, mỗi nhóm 8 sản phẩm thì phí bao nhiêu?": the sums done, itemised, before the rules."""

@@ -36,6 +36,7 @@ class Question:
     domain: bool = False           # about IP at all: an IP object or term, directly or through an IP-specific synonym
     history_objects: tuple[str, ...] = ()
     guessed_facets: tuple[str, ...] = ()  # facets read from a generic word only ("bao lâu", "được không")
+    folded_text: str = ""                 # fold(text): the preamble too ("Em dự hội nghị ở Quảng Ninh … Tài liệu …?")
     terms: frozenset[str] = frozenset()   # lexical terms of the core and of each expansion (no bigram spans two)
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -214,6 +215,7 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
     text = nfc(text).strip()
     core = core_question(text)
     folded = fold(core)
+    whole = folded if core == text else fold(text)
     language = detect_language(core)
     objects = objects_in(folded)
     named_by_case: list[str] = []
@@ -261,7 +263,7 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
     return Question(text=text, core=core, folded=folded, language=language, objects=tuple(whole_objects),
                     facets=tuple(facets), jurisdiction=jurisdiction, marks=tuple(marks), as_of=day,
                     expansions=exp, query=query, countries=countries, history_objects=tuple(history_objects),
-                    domain=domain, guessed_facets=tuple(f for f in facets if f in guessed),
+                    domain=domain, guessed_facets=tuple(f for f in facets if f in guessed), folded_text=whole,
                     terms=frozenset(lexical_terms(core)).union(*(lexical_terms(e) for e in exp)))
 
 
@@ -335,7 +337,7 @@ def asks_material_overview(q: Question, of_deck: Question) -> bool:
     if named or not _overview().search(q.folded):
         return False
     folded = fold(of_deck.core)
-    stop = stopwords("vi") | stopwords("en")
+    stop = stopwords("vi") | stopwords("en") | set(_spec()["event_logistics"].get("overview_ignore", []))
     rest = [w for w in words(_overview().sub(" ", folded)) if w not in stop and len(w) > 1]
     return not rest
 

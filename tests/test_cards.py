@@ -282,3 +282,18 @@ def test_a_card_on_a_narrow_topic_answers_only_questions_that_name_it():
     assert "tm-domain" in [m.card.id for m in _index(*cards).match(ocop)]  # without the rule it would answer
     domain = understand("Mua tên miền rồi thì có cần đăng ký nhãn hiệu nữa không?")
     assert [m.card.id for m in index.match(domain)][:1] == ["tm-domain"]
+
+
+def test_when_and_where_an_event_was_held_comes_from_its_decks_cover(card_store):
+    _, assistant, _ = card_store
+    ans = assistant.chat("Hội nghị tập huấn ở An Giang tổ chức khi nào?")
+    assert "21/04/2023" in ans.statements[0]["text"] and "An Giang" in ans.statements[0]["text"]
+    assert [c.locator for c in ans.citations] == ["trang 1"]
+
+
+def test_an_event_named_in_the_preamble_is_the_one_whose_material_is_asked_about(card_store):
+    _, assistant, _ = card_store
+    ans = assistant.chat("Em có dự hội nghị tập huấn ở An Giang nhưng mất tài liệu rồi. Tài liệu hôm đó có những "
+                         "nội dung chính gì ạ?")
+    assert "gồm các phần sau" in ans.statements[0]["text"]
+    assert {c.source_id for c in ans.citations} == {"training/tap-huan-an-giang"}
