@@ -44,6 +44,8 @@ from assistant.understand import core_question, is_shouting, understand
      "ownership"),
     ("Cover bài hát của người khác rồi đăng lên YouTube có phải xin phép tác giả không?", "copyright", "rights"),
     ("Ảnh do Midjourney tạo có được bảo hộ quyền tác giả không?", "copyright", "ai"),
+    ("Thời gian bảo hộ nhãn hiệu là bao lâu?", "trademark", "term"),
+    ("Quy trình và thời gian đăng ký nhãn hiệu", "trademark", "examination_time"),
     ("What are the requirements for a GI in Vietnam?", "gi", "conditions"),  # 'GI', not 'gì' (what)
     ("Do I need a lawyer to file a patent in Vietnam?", "patent", "who_may_file"),
     ("Can I register a trademark in Vietnam for a product I have not launched yet?", "trademark", "registration"),
