@@ -234,6 +234,7 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
         # The preamble may say what the question is about ("I am selling my design … Do I have to register?").
         facets += [f for f in facets_in(fold(text), text, guessed) if f not in facets]
     history_objects: list[str] = []
+    prev_folded = ""
     context = ""
     previous = [h.get("content", "") for h in (history or []) if h.get("role") == "user" and h.get("content")]
     if previous:
@@ -252,9 +253,12 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
     day = as_of.isoformat() if isinstance(as_of, date) else (as_of or date.today().isoformat())
     exp = tuple(expansions(core)) + tuple(named_by_case)
     if whole_objects and not objects:
-        # The preamble named what the question is about ("… registering a trademark … How long is the
-        # examination now?"): its words join the query, so retrieval and cards look for that object.
-        exp += tuple(dict.fromkeys(_object_words(fold(text), whole_objects)))
+        # The preamble or the previous question named what the question is about ("… registering a trademark …
+        # How long is the examination now?", "can it be renewed?"): its words join the query, so retrieval and
+        # cards look for that object.
+        said = _object_words(whole, whole_objects) or (_object_words(prev_folded, whole_objects) if history_objects
+                                                        else [])
+        exp += tuple(dict.fromkeys(said))
     domain = bool(whole_objects) or _names_ip_term(f"{folded} {fold(' '.join(expansions(core, domain_only=True)))}")
     if domain and _names_off_topic(folded) and not [f for f in facets if f not in guessed and f != "definition"]:
         domain = False  # "What is the VAT rate on software services?" is a tax question that mentions software

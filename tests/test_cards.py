@@ -297,3 +297,14 @@ def test_an_event_named_in_the_preamble_is_the_one_whose_material_is_asked_about
                          "nội dung chính gì ạ?")
     assert "gồm các phần sau" in ans.statements[0]["text"]
     assert {c.source_id for c in ans.citations} == {"training/tap-huan-an-giang"}
+
+
+def test_a_follow_up_that_names_no_object_gets_the_card_of_the_object_asked_before():
+    from assistant.understand import understand
+
+    index = _index(("pt-maintenance", "patent", "renewal", ["How do I maintain a patent in Vietnam?"]),
+                   ("tm-renewal", "trademark", "renewal", ["How do I renew a trademark?"]))
+    history = [{"role": "user", "content": "How long is a patent protected in Vietnam?"}]
+    q = understand("can it be renewed?", history=history)
+    assert q.objects == ("patent",) and "patent" in q.expansions
+    assert [m.card.id for m in index.match(q)] == ["pt-maintenance"]
