@@ -169,6 +169,11 @@ def facets_in(folded: str, original: str = "", guessed: set[str] | None = None) 
     return list(dict.fromkeys(lead)) + [f for f in ranked if f not in lead]
 
 
+@lru_cache(maxsize=1)
+def _back_reference() -> re.Pattern:
+    return _phrase_pattern(_spec()["preamble"].get("back_references", []))
+
+
 def core_question(text: str) -> str:
     """The part of a long post that asks: the last sentences that carry a question, without greetings."""
     lead, asks = _preamble()
@@ -183,6 +188,8 @@ def core_question(text: str) -> str:
             # "… bao lâu? Có gia hạn được không?" keeps both).
             while first > 0 and sentences[first - 1].endswith("?"):
                 first -= 1
+            if first > 0 and _back_reference().search(fold(sentences[first])):
+                first -= 1  # "… bị một người lạ đăng ký trước. Hành vi này có vi phạm không?": "this" is the story
             sentences = sentences[first:]
     core = " ".join(sentences)
     for _ in range(3):

@@ -81,6 +81,14 @@ def test_a_preamble_is_dropped_and_the_asking_sentence_kept():
     assert u.objects == ("trademark",) and "registration" in u.facets
 
 
+def test_an_asking_sentence_that_points_back_keeps_the_sentence_it_points_to():
+    q = ("Ten mien .vn trung voi nhan hieu cua cong ty minh bi mot nguoi la dang ky truoc roi rao ban lai. "
+         "Hanh vi nay co vi pham luat SHTT khong?")
+    assert core_question(q).startswith("Ten mien .vn")
+    assert core_question("Our startup designs app icons. Can these be protected as industrial designs?").startswith(
+        "Our startup designs app icons")
+
+
 def test_the_preamble_still_tells_what_the_question_is_about():
     u = understand("I am selling my design to someone else. Do I have to register the sale?")
     assert "design" in u.objects and "transfer_licensing" in u.facets
