@@ -487,6 +487,11 @@ def _earlier_rule(q: Question, card: Any, index: Any, lang: str, basis: Callable
     from .figures import extract
 
     rule = old.answer[lang].rstrip(".")
+    # A transition sentence whose figures the earlier rule already states only says it again.
+    said = {(f.kind, f.value, f.unit) for f in extract(rule)}
+    kept = [t for t in split_sentences(transition)
+            if not (figs := {(f.kind, f.value, f.unit) for f in extract(t)}) or not figs <= said]
+    transition = " ".join(kept) or words_["transition_unconfirmed"]
     if any(f.kind == "date" and f.value == card.valid_from for f in extract(rule)):
         text = f"{rule}. {transition}"  # the old card already says "before 01/4/2026": do not say it twice
     else:

@@ -1,5 +1,6 @@
 """Answer cards: validated against the law they cite at ingest, and leading the answer when they match."""
 
+import re
 import shutil
 
 import pytest
@@ -308,3 +309,11 @@ def test_a_follow_up_that_names_no_object_gets_the_card_of_the_object_asked_befo
     q = understand("can it be renewed?", history=history)
     assert q.objects == ("patent",) and "patent" in q.expansions
     assert [m.card.id for m in index.match(q)] == ["pt-maintenance"]
+
+
+def test_the_earlier_rule_line_never_says_the_old_rule_twice(card_store):
+    _, assistant, _ = card_store
+    ans = assistant.chat("Thẩm định nội dung đơn nhãn hiệu mất bao lâu?", as_of="2026-12-01")
+    note = next(s["text"] for s in ans.statements if s["role"] == "note")
+    # the card's transition restates the 9 months before saying what is unconfirmed: that sentence goes
+    assert len(re.findall(r"\b0?9 tháng", note)) == 1 and "Chưa xác nhận được quy định chuyển tiếp" in note, note
