@@ -260,7 +260,7 @@ def _requires(phrases: Any) -> re.Pattern | None:
 class CardIndex:
     """Cards in memory, with each paraphrase's terms computed once at load."""
 
-    STRUCTURAL_LEX = 0.12  # least paraphrase similarity for a card whose object and facet were understood
+    STRUCTURAL_LEX = 0.08  # least paraphrase similarity for a card whose object and facet were understood
 
     def __init__(self, cards: Sequence[Card]):
         self.cards = list(cards)
@@ -317,6 +317,7 @@ class CardIndex:
         asked = set(question.objects)
         facets = list(question.facets)
         out: list[CardMatch] = []
+        best_structural: CardMatch | None = None
         for card in self.cards:
             if not card.valid_on(question.as_of):
                 continue
@@ -351,12 +352,15 @@ class CardIndex:
                 continue  # no facet understood: only a close paraphrase may answer ("Phú Quốc GI for what?")
             if not asked and card.object != "general":
                 score *= 0.8
-            if (facets and card.facet == facets[0] and facets[0] not in question.guessed_facets
-                    and (card.object == first or stands_in) and lex >= self.STRUCTURAL_LEX):
-                # The understanding names this card's object and facet: a long or unusual wording that shares
-                # few words with its paraphrases still asks its question.
-                score = max(score, floor)
+            structural = (facets and card.facet == facets[0] and facets[0] not in question.guessed_facets
+                          and (card.object == first or stands_in) and lex >= self.STRUCTURAL_LEX)
             out.append(CardMatch(card, score, lex))
+            if structural and (best_structural is None or lex > best_structural.lexical):
+                best_structural = out[-1]
+        if best_structural is not None:
+            # The understanding names this card's object and facet: a long or unusual wording that shares few
+            # words with its paraphrases still asks its question. Of several such cards, the closest wording's.
+            best_structural.score = max(best_structural.score, floor)
         out.sort(key=lambda m: -m.score)
         out = [m for m in out if m.score >= floor]
         # A second card only when it answers another facet of the question ("thủ tục và lệ phí").

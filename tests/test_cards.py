@@ -317,3 +317,14 @@ def test_the_earlier_rule_line_never_says_the_old_rule_twice(card_store):
     note = next(s["text"] for s in ans.statements if s["role"] == "note")
     # the card's transition restates the 9 months before saying what is unconfirmed: that sentence goes
     assert len(re.findall(r"\b0?9 tháng", note)) == 1 and "Chưa xác nhận được quy định chuyển tiếp" in note, note
+
+
+def test_of_several_cards_the_understanding_names_the_closest_wording_answers():
+    from assistant.understand import understand
+
+    index = _index(("pt-conditions", "patent", "conditions", ["Điều kiện cấp bằng sáng chế là gì?"]),
+                   ("pt-novelty", "patent", "conditions", ["Trình bày ở hội thảo rồi thì sáng chế còn tính mới không?"]))
+    q = understand("Em là sinh viên, em đã trình bày giải pháp của mình ở hội thảo khoa học của trường cách đây 5 "
+                   "tháng, giờ nộp đơn sáng chế có bị mất tính mới không ạ?")
+    assert q.facets[0] == "conditions"
+    assert [m.card.id for m in index.match(q)][:1] == ["pt-novelty"]
