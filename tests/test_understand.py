@@ -46,6 +46,8 @@ from assistant.understand import core_question, is_shouting, understand
     ("Ảnh do Midjourney tạo có được bảo hộ quyền tác giả không?", "copyright", "ai"),
     ("Thời gian bảo hộ nhãn hiệu là bao lâu?", "trademark", "term"),
     ("Quy trình và thời gian đăng ký nhãn hiệu", "trademark", "examination_time"),
+    ("Nhãn hiệu của tôi bị người khác dùng trên Facebook, tôi nên làm gì?", "trademark", "remedies"),
+    ("How do I search for existing patents in Vietnam?", "patent", "search"),
     ("What are the requirements for a GI in Vietnam?", "gi", "conditions"),  # 'GI', not 'gì' (what)
     ("Do I need a lawyer to file a patent in Vietnam?", "patent", "who_may_file"),
     ("Can I register a trademark in Vietnam for a product I have not launched yet?", "trademark", "registration"),
