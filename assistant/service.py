@@ -56,6 +56,20 @@ class Assistant:
         from .training import list_events
 
         self.events = list_events(catalog)
+        # Per source, once: a deck's pages (outlines, event facts) and a GI entry's folded name and product
+        # (register entries), so no question scans every chunk or reads the catalog for them.
+        self._pages: dict[str, list[Any]] = {}
+        for c in chunks.values():
+            if c.kind == "training" and c.page:
+                self._pages.setdefault(c.source_id, []).append(c)
+        from .text import fold
+
+        self._entry_names: dict[str, list[str]] = {}
+        for c in chunks.values():
+            if c.kind == "record" and c.ip_type in CHAT_RECORD_TYPES and c.source_id not in self._entry_names:
+                source = catalog.source(c.source_id)
+                rec = (source.meta.get("record") if source else None) or {}
+                self._entry_names[c.source_id] = [fold(str(rec[k])) for k in ("name", "product") if rec.get(k)]
         card_ids = {c.source_id for c in chunks.values() if c.kind == "card"}
         self.cards = CardIndex.from_sources(s for s in map(catalog.source, sorted(card_ids)) if s is not None)
 
@@ -126,8 +140,7 @@ class Assistant:
         if held is not None:
             answer = event_answer(q, held[0], held[1], (self.settings.station_hint_vi, self.settings.station_hint_en))
         if event is not None and asks_material_overview(q, asked):
-            pages = [c for c in self.retriever.chunks.values() if c.source_id == event["source_id"]
-                     and c.valid_on(day)]
+            pages = [c for c in self._pages.get(event["source_id"], []) if c.valid_on(day)]
             answer = outline_answer(q, event, pages, (self.settings.station_hint_vi, self.settings.station_hint_en))
         if answer is None:
             answer = compose(asked, hits, cards=matches, chunk_of=self.retriever.chunks, card_index=self.cards,
@@ -148,7 +161,6 @@ class Assistant:
         """"Nước mắm Phú Quốc có phải là chỉ dẫn địa lý không?": the register's entry for what the question
         names leads, then the rule. An entry is named when its name and its product are both in the question."""
         from .answer import prepend
-        from .text import fold
 
         if not answer.grounded or not set(q.objects) & set(CHAT_RECORD_TYPES):
             return answer
@@ -156,9 +168,7 @@ class Assistant:
             c = h.chunk
             if c.kind != "record" or c.ip_type not in CHAT_RECORD_TYPES:
                 continue
-            source = self.catalog.source(c.source_id)
-            rec = (source.meta.get("record") if source else None) or {}
-            names = [fold(str(rec[k])) for k in ("name", "product") if rec.get(k)]
+            names = self._entry_names.get(c.source_id, [])
             if not names or not all(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", q.folded) for n in names):
                 continue
             if answer.citations and answer.citations[0].source_id == c.source_id:
@@ -178,8 +188,7 @@ class Assistant:
         ev = event_for_question(q.folded_text, self.events)
         if ev is None:
             return None
-        cover = next((c for c in self.retriever.chunks.values() if c.source_id == ev["source_id"] and c.page == 1),
-                     None)
+        cover = next((c for c in self._pages.get(ev["source_id"], []) if c.page == 1), None)
         return (ev, cover) if cover is not None else None
 
     def _event_named(self, q: Question) -> dict[str, Any] | None:

@@ -232,14 +232,14 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
             if name not in objects and any(re.search(rf"(?<![\w.]){re.escape(t)}(?![\w])", core) for t in tokens):
                 objects.append(name)
                 named_by_case.append(_spec()["objects"][name][0])  # its name in words, for retrieval and cards
-    whole_objects = objects or objects_in(fold(text))  # a preamble may name what "it" is
+    whole_objects = objects or objects_in(whole)  # a preamble may name what "it" is
     guessed: set[str] = set()
     facets = facets_in(folded, core, guessed)
     # A facet read from a generic word ("… được không?") never leads one the question names.
     facets = [f for f in facets if f not in guessed] + [f for f in facets if f in guessed]
     if core != text:
         # The preamble may say what the question is about ("I am selling my design … Do I have to register?").
-        facets += [f for f in facets_in(fold(text), text, guessed) if f not in facets]
+        facets += [f for f in facets_in(whole, text, guessed) if f not in facets]
     history_objects: list[str] = []
     prev_folded = ""
     context = ""
@@ -256,7 +256,7 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
             if not facets:
                 facets = facets_in(prev_folded, previous[-1])
     # A country named in the preamble ("Our brand is a registered US trademark. Is it protected here?") counts.
-    jurisdiction, countries = jurisdiction_of(fold(text), text, language, facets)
+    jurisdiction, countries = jurisdiction_of(whole, text, language, facets)
     day = as_of.isoformat() if isinstance(as_of, date) else (as_of or date.today().isoformat())
     exp = tuple(expansions(core)) + tuple(named_by_case)
     if whole_objects and not objects:
