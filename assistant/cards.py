@@ -27,7 +27,8 @@ import yaml
 
 from .errors import CorpusFileError
 from .models import Chunk, Section, Source
-from .text import fold, lexical_terms
+from .text import lexical_terms
+from .understand import _phrase_pattern
 
 OBJECTS = ("trademark", "collective_mark", "certification_mark", "patent", "utility_solution", "design",
            "layout_design", "gi", "trade_name", "trade_secret", "copyright", "related_rights", "plant_variety",
@@ -251,10 +252,9 @@ class CardMatch:
 
 
 def _requires(phrases: Any) -> re.Pattern | None:
-    if not phrases:
-        return None
-    alts = [rf"(?<![\w]){re.escape(fold(str(p)))}(?![\w])" for p in phrases if str(p).strip()]
-    return re.compile("|".join(alts)) if alts else None
+    # The same phrase matching as the understanding's vocabulary (folded, whole words, "re:" for patterns).
+    phrases = [str(p) for p in phrases or [] if str(p).strip()]
+    return _phrase_pattern(phrases) if phrases else None
 
 
 class CardIndex:
