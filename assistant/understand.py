@@ -342,13 +342,13 @@ def asks_material_overview(q: Question, of_deck: Question) -> bool:
     """'Hội nghị tập huấn ở An Giang dạy những gì?' asks what the deck covers as a whole, not one topic in it
     ('… nói gì về phân loại IPC?'). ``of_deck`` is the question as a search of the deck (about_material): the
     words naming the event are gone, so what is left after the overview words is the topic, if any."""
-    from .text import stopwords
+    from .text import _all_stopwords
 
     named = [f for f in q.facets if f not in q.guessed_facets and f != "definition"]
     if named or not _overview().search(q.folded):
         return False
     folded = fold(of_deck.core)
-    stop = stopwords("vi") | stopwords("en") | set(_spec()["event_logistics"].get("overview_ignore", []))
+    stop = _all_stopwords() | set(_spec()["event_logistics"].get("overview_ignore", []))
     rest = [w for w in words(_overview().sub(" ", folded)) if w not in stop and len(w) > 1]
     return not rest
 
