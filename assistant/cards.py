@@ -27,7 +27,7 @@ import yaml
 
 from .errors import CorpusFileError
 from .models import Chunk, Section, Source
-from .text import lexical_terms
+from .text import lexical_terms, load_yaml
 from .understand import _phrase_pattern
 
 OBJECTS = ("trademark", "collective_mark", "certification_mark", "patent", "utility_solution", "design",
@@ -60,7 +60,7 @@ def load_cards(raw: str, path: Path, sid: str) -> list[Source]:
     """A cards file → one Source per card (kind "card"). A card with a missing field is kept with its error in
     meta["card_error"], so ingest reports it by id and still indexes the file's other cards."""
     try:
-        data = yaml.safe_load(raw)
+        data = load_yaml(raw)
     except yaml.YAMLError as exc:
         raise CorpusFileError(str(path), f"cards file is not valid YAML: {exc}") from exc
     if data is None:

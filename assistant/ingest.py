@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import re
 import shutil
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,14 +43,18 @@ from .models import Chunk, Source
 from .settings import Settings
 from .store import Catalog, VectorCache, VectorStore, collection_name
 
-INDEX_VERSION = "11"  # bump when chunking or the lexical format changes: forces a rebuild
+INDEX_VERSION = "12"  # bump when chunking or the lexical format changes: forces a rebuild
 EMBED_BLOCK = 1024  # texts per model call: the progress bar moves and the cache fills block by block
-CRASH_STAGES = ("loaded", "embedded", "catalog", "vectors", "lexical", "marks", "stamped")
+CRASH_STAGES = ("loaded", "embedded", "catalog", "lexical", "marks", "vectors", "stamped")
 
-# What a record is searched by: its name (in the title), what it covers, where, and who holds it. Dates,
-# numbers and statuses are for BM25 and filters; in a vector they only blur the name.
-_RECORD_EMBED_FIELDS = ("product", "goods_services", "abstract", "description", "owner", "applicant", "holder",
-                        "province")
+# What a record is searched by: its name (in the title), what it covers and who holds it; for a geographical
+# indication also its province, since the place is what the name protects. Dates, numbers, statuses and other
+# records' provinces are for BM25 and filters; in a vector they only blur the name (and cost tokens: dropping
+# them and the goods list's class labels cuts a sample trademark's text from 47 to ~35 tokens).
+_RECORD_EMBED_FIELDS = {"gi": ("product", "province", "holder"),
+                        "*": ("product", "goods_services", "abstract", "description", "owner", "applicant", "holder")}
+# "Nhóm 30: cà phê; Nhóm 43: quán cà phê" → "cà phê; quán cà phê": the classes are a filter (nice_classes).
+_CLASS_LABEL = re.compile(r"\b(?:Nh[oó]m|Class)\s*\d{1,2}\s*:\s*", re.IGNORECASE)
 
 
 @dataclass
@@ -113,7 +120,15 @@ def embed_text(source: Source, chunk: Chunk) -> str:
     rec = source.meta.get("record") if source.kind == "record" else None
     if not isinstance(rec, dict):
         return chunk.embed_text()
-    parts = [source.title] + [str(rec[k]) for k in _RECORD_EMBED_FIELDS if rec.get(k) not in (None, "", [])]
+    fields = _RECORD_EMBED_FIELDS.get(str(rec.get("ip_type")), _RECORD_EMBED_FIELDS["*"])
+    parts = [source.title]
+    for k in fields:
+        value = rec.get(k)
+        if value in (None, "", []):
+            continue
+        value = _CLASS_LABEL.sub("", str(value)) if k == "goods_services" else str(value)
+        if value not in parts:  # applicant and owner are often the same company
+            parts.append(value)
     return "\n".join(parts)
 
 
@@ -249,64 +264,52 @@ def _ingest_locked(settings: Settings, roots: list[Path], rebuild: bool, progres
             if cache.missing(previous.vector_keys().values()):
                 cache.close()
                 raise _CacheLost()
-    t = time.perf_counter()
     vkeys = [[vector_key(identity, x) for x in p.texts] for p in pending]
-    report.embedded = _embed_missing(cache, [k for ks in vkeys for k in ks],
-                                     [x for p in pending for x in p.texts], settings, embedder, embedder_factory,
-                                     progress)
-    report.stages["embed"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    name = generations.next_name(store_dir)
-    gen_settings = settings.model_copy(update={"index_dir": generations.generations_dir(store_dir) / name})
-    gen_dir = gen_settings.index_dir
-    if gen_dir.exists():  # a leftover of a killed run with the same number
-        shutil.rmtree(gen_dir)
-    gen_dir.mkdir(parents=True)
-    catalog = Catalog(gen_settings.catalog_path)
-    if prev_dir is not None and keep:
-        catalog.copy_files(prev_dir / "catalog.sqlite3", keep)
-    for p, ks in zip(pending, vkeys):
-        catalog.put_file(p.key, p.root, p.digest, p.sources, p.chunks, ks)
-    catalog.set_info("embed_model", identity)
-    catalog.set_info("index_version", INDEX_VERSION)
-    report.stages["catalog"] = time.perf_counter() - t
-    crash_point("catalog")
-
-    t = time.perf_counter()
-    chunks = catalog.all_chunks()
-    by_chunk = catalog.vector_keys()
-    vectors = VectorStore(gen_settings)
-    vectors.drop_collection(collection_name(gen_settings))  # a leftover on a Chroma server
-    vectors = VectorStore(gen_settings)
-    bar = _bar(len(chunks), "store", progress)
-    step = vectors.max_batch
-    # The same vectors, in the BM25 index's row order, as the matrix a server searches (assistant/dense.py).
-    matrix = MatrixWriter(gen_settings.dense_path, [c.chunk_id for c in chunks])
-    for i in range(0, len(chunks), step):
-        part = chunks[i:i + step]
-        block = cache.get([by_chunk[c.chunk_id] for c in part])
-        vectors.add(part, block)
-        matrix.write(block)
-        bar.update(len(part))
-        crash_point("vectors")
-    matrix.close()
-    bar.close()
+    todo = _missing(cache, [k for ks in vkeys for k in ks], [x for p in pending for x in p.texts])
     cache.close()
-    report.stages["vectors"] = time.perf_counter() - t
+    # The model runs in a thread (onnxruntime and the tokenizer release the GIL) while this one writes the
+    # catalog, BM25 and mark indexes, and then adds each block of new vectors to Chroma as it comes: the
+    # stages that use one core overlap the one that uses both.
+    embedding = _Embedding(todo, settings, embedder, embedder_factory, progress)
+    embedding.start()
+    try:
+        t = time.perf_counter()
+        name = generations.next_name(store_dir)
+        gen_settings = settings.model_copy(update={"index_dir": generations.generations_dir(store_dir) / name})
+        gen_dir = gen_settings.index_dir
+        if gen_dir.exists():  # a leftover of a killed run with the same number
+            shutil.rmtree(gen_dir)
+        gen_dir.mkdir(parents=True)
+        catalog = Catalog(gen_settings.catalog_path)
+        if prev_dir is not None and keep:
+            catalog.copy_files(prev_dir / "catalog.sqlite3", keep)
+        for p, ks in zip(pending, vkeys):
+            catalog.put_file(p.key, p.root, p.digest, p.sources, p.chunks, ks)
+        catalog.set_info("embed_model", identity)
+        catalog.set_info("index_version", INDEX_VERSION)
+        report.stages["catalog"] = time.perf_counter() - t
+        crash_point("catalog")
 
-    t = time.perf_counter()
-    LexicalIndex.build([c.chunk_id for c in chunks], [c.embed_text() for c in chunks]).save(gen_settings.lexical_path)
-    report.stages["lexical"] = time.perf_counter() - t
-    crash_point("lexical")
-    t = time.perf_counter()
-    build_mark_index(catalog, gen_settings.marks_path)
-    report.stages["marks"] = time.perf_counter() - t
-    crash_point("marks")
+        t = time.perf_counter()
+        chunks = catalog.all_chunks()
+        LexicalIndex.build([c.chunk_id for c in chunks], [c.embed_text() for c in chunks]).save(gen_settings.lexical_path)
+        report.stages["lexical"] = time.perf_counter() - t
+        crash_point("lexical")
+        t = time.perf_counter()
+        build_mark_index(catalog, gen_settings.marks_path)
+        report.stages["marks"] = time.perf_counter() - t
+        crash_point("marks")
+
+        t = time.perf_counter()
+        _store_vectors(gen_settings, chunks, catalog.vector_keys(), embedding, progress)
+        report.stages["vectors"] = time.perf_counter() - t - embedding.waited
+    finally:
+        embedding.stop()
+    report.embedded = embedding.count
+    report.stages["embed"] = embedding.seconds
 
     counts = catalog.counts()
     catalog.close()
-    vectors.close()
     report.chunks, report.sources, report.generation = counts["chunks"], counts["sources"], name
     generations.write_stamp(store_dir, {"generation": name, "previous": prev_name, "index_version": INDEX_VERSION,
                                         "embed_model": identity, "chunks": counts["chunks"],
@@ -317,27 +320,115 @@ def _ingest_locked(settings: Settings, roots: list[Path], rebuild: bool, progres
         _remove_legacy(Path(store_dir))
 
 
-def _embed_missing(cache: VectorCache, keys: list[str], texts: list[str], settings: Settings,
-                   embedder: Embedder | None, factory: Callable[[Settings], Embedder], progress: bool) -> int:
-    """Embed the texts whose keys are not cached, longest first in blocks, caching each block as it comes."""
+def _missing(cache: VectorCache, keys: list[str], texts: list[str]) -> dict[str, str]:
+    """Key → text of the texts the cache has no vector for."""
     missing = cache.missing(keys)
     todo: dict[str, str] = {}
     for k, x in zip(keys, texts):
         if k in missing:
             todo.setdefault(k, x)
-    if not todo:
-        return 0
-    model = embedder or factory(settings)
-    items = sorted(todo.items(), key=lambda kv: -len(kv[1]))  # similar lengths batch with little padding
-    bar = _bar(len(items), "embed", progress)
-    for i in range(0, len(items), EMBED_BLOCK):
-        block = items[i:i + EMBED_BLOCK]
-        vecs = np.asarray(model.embed([x for _, x in block]), dtype=np.float32)
-        cache.put([k for k, _ in block], vecs)
-        bar.update(len(block))
-        crash_point("embedded")
-    bar.close()
-    return len(items)
+    return todo
+
+
+class _Embedding(threading.Thread):
+    """Embeds the missing texts longest first in blocks, caching each block and handing it on as it comes."""
+
+    def __init__(self, todo: dict[str, str], settings: Settings, embedder: Embedder | None,
+                 factory: Callable[[Settings], Embedder], progress: bool):
+        super().__init__(name="ingest-embed", daemon=True)
+        self.todo, self.settings, self.embedder, self.factory, self.progress = todo, settings, embedder, factory, progress
+        self.blocks: queue.Queue = queue.Queue()
+        self.count = 0
+        self.seconds = 0.0
+        self.waited = 0.0  # how long the consumer waited for blocks: not its own time
+        self.error: BaseException | None = None
+        self._stop_flag = threading.Event()
+
+    def run(self) -> None:
+        started = time.perf_counter()
+        try:
+            if self.todo:
+                self._embed()
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            self.error = exc
+        finally:
+            self.seconds = time.perf_counter() - started
+            self.blocks.put(None)
+
+    def _embed(self) -> None:
+        model = self.embedder or self.factory(self.settings)
+        cache = VectorCache(self.settings.vector_cache_path)  # this thread's own connection
+        items = sorted(self.todo.items(), key=lambda kv: -len(kv[1]))  # similar lengths batch with little padding
+        bar = _bar(len(items), "embed", self.progress)
+        try:
+            for i in range(0, len(items), EMBED_BLOCK):
+                if self._stop_flag.is_set():
+                    return
+                block = items[i:i + EMBED_BLOCK]
+                keys = [k for k, _ in block]
+                vecs = np.asarray(model.embed([x for _, x in block]), dtype=np.float32)
+                cache.put(keys, vecs)
+                self.count += len(block)
+                self.blocks.put((keys, vecs))
+                bar.update(len(block))
+                crash_point("embedded")
+        finally:
+            bar.close()
+            cache.close()
+
+    def results(self) -> Iterator[tuple[list[str], np.ndarray]]:
+        """Each block of new vectors as it is cached; raises what the thread raised."""
+        while True:
+            t = time.perf_counter()
+            item = self.blocks.get()
+            self.waited += time.perf_counter() - t
+            if item is None:
+                break
+            yield item
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        self._stop_flag.set()
+        if self.is_alive():
+            self.join()
+
+
+def _store_vectors(gen_settings: Settings, chunks: list[Chunk], by_chunk: dict[str, str], embedding: _Embedding,
+                   progress: bool) -> None:
+    """Every chunk's vector into Chroma — cached ones first, new ones block by block as the model gives them —
+    then the same vectors, in the BM25 index's row order, as the matrix a server searches (assistant/dense.py)."""
+    vectors = VectorStore(gen_settings)
+    vectors.drop_collection(collection_name(gen_settings))  # a leftover on a Chroma server
+    vectors = VectorStore(gen_settings)
+    by_key: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        by_key.setdefault(by_chunk[c.chunk_id], []).append(c)
+    bar = _bar(len(chunks), "store", progress)
+    step = vectors.max_batch
+    cache = VectorCache(gen_settings.vector_cache_path)
+    try:
+        cached = [c for c in chunks if by_chunk[c.chunk_id] not in embedding.todo]
+        for i in range(0, len(cached), step):
+            part = cached[i:i + step]
+            vectors.add(part, cache.get([by_chunk[c.chunk_id] for c in part]))
+            bar.update(len(part))
+            crash_point("vectors")
+        for keys, vecs in embedding.results():
+            rows = [(c, j) for j, k in enumerate(keys) for c in by_key.get(k, ())]
+            for i in range(0, len(rows), step):
+                part = rows[i:i + step]
+                vectors.add([c for c, _ in part], vecs[[j for _, j in part]])
+                bar.update(len(part))
+                crash_point("vectors")
+        bar.close()
+        matrix = MatrixWriter(gen_settings.dense_path, [c.chunk_id for c in chunks])
+        for i in range(0, len(chunks), 5000):
+            matrix.write(cache.get([by_chunk[c.chunk_id] for c in chunks[i:i + 5000]]))
+        matrix.close()
+    finally:
+        cache.close()
+        vectors.close()
 
 
 class _NoBar:

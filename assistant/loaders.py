@@ -15,7 +15,7 @@ import yaml
 
 from .errors import CorpusFileError
 from .models import Section, Source
-from .text import nfc
+from .text import load_yaml, nfc
 
 SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".csv", ".jsonl", ".yaml", ".yml"}
 FOLDER_KINDS = {"law": "law", "guides": "guide", "guide": "guide", "training": "training", "records": "record", "cards": "card",
@@ -108,7 +108,7 @@ def _front_matter(raw: str) -> tuple[dict[str, Any], str]:
     if not m:
         return {}, raw
     try:
-        meta = yaml.safe_load(m.group(1)) or {}
+        meta = load_yaml(m.group(1)) or {}
     except yaml.YAMLError as exc:
         raise ValueError(f"front matter is not valid YAML: {exc}") from exc
     if not isinstance(meta, dict):

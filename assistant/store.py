@@ -56,11 +56,12 @@ class VectorStore:
                                     metadatas=[c.metadata() for c in part], documents=[c.text for c in part])
 
     def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
-        """Vectors and filter metadata only: the text lives in the catalog, so Chroma indexes no documents."""
+        """Vectors and filter metadata only: the text and the rest live in the catalog, so Chroma indexes no
+        documents and no display fields."""
         for i in range(0, len(chunks), self.max_batch):
             part = chunks[i:i + self.max_batch]
             self._collection.add(ids=[c.chunk_id for c in part], embeddings=embeddings[i:i + self.max_batch],
-                                 metadatas=[c.metadata() for c in part])
+                                 metadatas=[c.filter_metadata() for c in part])
 
     def drop_collection(self, name: str) -> None:
         try:
@@ -121,7 +122,9 @@ class VectorCache:
 
     def __init__(self, path: Path, dim: int | None = None):
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path)
+        # Ingest's model thread writes blocks while its main thread reads cached vectors: a reader waits out a
+        # writer's short commit instead of failing with "database is locked".
+        self._db = sqlite3.connect(path, timeout=60)
         self._db.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vec BLOB)")
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ import sys
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 # Characters that only Vietnamese (among vi/en) writes: a question containing one is Vietnamese.
@@ -22,6 +23,14 @@ def _data(name: str) -> dict:
 @lru_cache(maxsize=None)
 def stopwords(lang: str) -> frozenset[str]:
     return frozenset(_data("stopwords.json")[lang])
+
+
+def load_yaml(raw: str) -> Any:
+    """yaml.safe_load with libyaml's C parser when PyYAML has it: the same documents, ~10× faster (the answer
+    cards were half of a full ingest's load stage)."""
+    import yaml
+
+    return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def nfc(text: str) -> str:
