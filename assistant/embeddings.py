@@ -341,9 +341,13 @@ class OnnxEmbedder:
         return self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> list[list[float]]:
+        return self.embed_array(texts).tolist()
+
+    def embed_array(self, texts: Sequence[str]):
+        """The vectors as one float32 matrix (what ingest stores), without a detour through Python lists."""
         texts = list(texts)
         if not texts:
-            return []
+            return self._np.zeros((0, self.dim), dtype=self._np.float32)
         # Batched by token count, not characters: a batch is padded to its longest text, and Vietnamese
         # without accents or with many numbers has far more tokens per character than prose.
         enc = self._tok.encode_batch(texts)
@@ -352,7 +356,52 @@ class OnnxEmbedder:
         for i in range(0, len(order), self.batch_size):
             rows = order[i:i + self.batch_size]
             out[rows] = self._forward([enc[r] for r in rows])
-        return out.tolist()
+        return out
+
+
+class EmbeddingPool:
+    """Ingest's encoder processes: each loads one single-threaded encoder and embeds whole blocks of texts.
+
+    Started with "spawn" (a fork would copy the parent's Chroma and onnxruntime threads in an unknown state);
+    ``imap`` hands blocks out one at a time and gives the results back in order."""
+
+    def __init__(self, settings: Settings, workers: int):
+        import multiprocessing
+
+        self.workers = workers
+        self._pool = multiprocessing.get_context("spawn").Pool(
+            workers, initializer=_pool_start, initargs=(settings.model_copy(update={"embed_threads": 1}),))
+
+    def imap(self, blocks):
+        return self._pool.imap(_pool_embed, blocks)
+
+    def close(self) -> None:
+        self._pool.terminate()
+        self._pool.join()
+
+
+_POOL_ENCODER = None
+
+
+def _pool_start(settings: Settings) -> None:
+    global _POOL_ENCODER
+    _POOL_ENCODER = load_embedder(settings)
+
+
+def _pool_embed(texts: list[str]):
+    import numpy as np
+
+    encoder = _POOL_ENCODER
+    if isinstance(encoder, OnnxEmbedder):
+        return encoder.embed_array(texts)
+    return np.asarray(encoder.embed(texts), dtype=np.float32)
+
+
+def pool_workers(settings: Settings) -> int:
+    """How many encoder processes ingest uses for these settings (1: embed in-process)."""
+    if settings.embed_backend != "onnx":
+        return 1  # torch is multi-threaded itself, and a process each would load it once more
+    return settings.embed_workers or os.cpu_count() or 1
 
 
 # --- wrappers ---------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import numpy as np
 from . import generations
 from .chunking import chunk_source
 from .dense import MatrixWriter
-from .embeddings import EXPORT_VERSION, Embedder, make_embedder
+from .embeddings import EXPORT_VERSION, Embedder, EmbeddingPool, make_embedder, pool_workers
 from .errors import CorpusFileError
 from .lexical import LexicalIndex
 from .loaders import iter_corpus_files, load_file
@@ -44,7 +44,8 @@ from .settings import Settings
 from .store import Catalog, VectorCache, VectorStore, collection_name
 
 INDEX_VERSION = "12"  # bump when chunking or the lexical format changes: forces a rebuild
-EMBED_BLOCK = 1024  # texts per model call: the progress bar moves and the cache fills block by block
+EMBED_BLOCK = 256  # texts per model call: the cache fills, Chroma takes them and the progress bar moves block by block;
+# small enough that the encoder processes share the longest passages (sorted first) evenly
 CRASH_STAGES = ("loaded", "embedded", "catalog", "lexical", "marks", "vectors", "stamped")
 
 # What a record is searched by: its name (in the title), what it covers and who holds it; for a geographical
@@ -285,6 +286,12 @@ def _ingest_locked(settings: Settings, roots: list[Path], rebuild: bool, progres
             catalog.copy_files(prev_dir / "catalog.sqlite3", keep)
         for p, ks in zip(pending, vkeys):
             catalog.put_file(p.key, p.root, p.digest, p.sources, p.chunks, ks)
+        # From here on the catalog is the record of what was loaded: let go of the loaded objects (a register
+        # of 100,000 records is ~1 GB of them) before the indexes are built.
+        pending.clear()
+        vkeys.clear()
+        owner_of.clear()
+        p = None  # the loop's last file too
         catalog.set_info("embed_model", identity)
         catalog.set_info("index_version", INDEX_VERSION)
         report.stages["catalog"] = time.perf_counter() - t
@@ -301,7 +308,10 @@ def _ingest_locked(settings: Settings, roots: list[Path], rebuild: bool, progres
         crash_point("marks")
 
         t = time.perf_counter()
-        _store_vectors(gen_settings, chunks, catalog.vector_keys(), embedding, progress)
+        # An embedded store starts from a copy of the served generation's Chroma directory and applies the
+        # difference: a one-record edit in a 100,000-record register re-inserts one vector, not 100,000.
+        reuse = prev_dir if prev_dir is not None and not rebuild and not settings.chroma_host else None
+        _store_vectors(gen_settings, chunks, catalog.vector_keys(), embedding, progress, reuse)
         report.stages["vectors"] = time.perf_counter() - t - embedding.waited
     finally:
         embedding.stop()
@@ -318,6 +328,28 @@ def _ingest_locked(settings: Settings, roots: list[Path], rebuild: bool, progres
     generations.collect_garbage(store_dir, _collection_dropper(settings))
     if prev_dir is None and legacy.exists():
         _remove_legacy(Path(store_dir))
+
+
+def _reuse_chroma(gen_settings: Settings, previous: Path, by_chunk: dict[str, str]) -> set[str] | None:
+    """Copy the previous generation's Chroma directory, drop its vectors that changed or went away, and return
+    the chunk ids still to add; None when there is nothing sound to start from (then the collection is built)."""
+    source = previous / "chroma"
+    target = gen_settings.chroma_dir
+    if not source.is_dir() or not (previous / "catalog.sqlite3").exists():
+        return None
+    with _open(previous / "catalog.sqlite3") as old:
+        before = old.vector_keys()
+    shutil.copytree(source, target)
+    vectors = VectorStore(gen_settings)
+    try:
+        if vectors.count() != len(before):  # not the directory its catalog describes: start clean
+            vectors.close()
+            shutil.rmtree(target)
+            return None
+        vectors.delete([cid for cid, k in before.items() if by_chunk.get(cid) != k])
+    finally:
+        vectors.close()
+    return {cid for cid, k in by_chunk.items() if before.get(cid) != k}
 
 
 def _missing(cache: VectorCache, keys: list[str], texts: list[str]) -> dict[str, str]:
@@ -356,17 +388,23 @@ class _Embedding(threading.Thread):
             self.blocks.put(None)
 
     def _embed(self) -> None:
-        model = self.embedder or self.factory(self.settings)
-        cache = VectorCache(self.settings.vector_cache_path)  # this thread's own connection
         items = sorted(self.todo.items(), key=lambda kv: -len(kv[1]))  # similar lengths batch with little padding
+        blocks = [items[i:i + EMBED_BLOCK] for i in range(0, len(items), EMBED_BLOCK)]
+        workers = 1 if self.embedder is not None or self.factory is not make_embedder else \
+            min(pool_workers(self.settings), len(blocks))
+        pool = EmbeddingPool(self.settings, workers) if workers > 1 else None
+        if pool is not None:
+            vectors = pool.imap([[x for _, x in block] for block in blocks])
+        else:
+            model = self.embedder or self.factory(self.settings)
+            vectors = (np.asarray(model.embed([x for _, x in block]), dtype=np.float32) for block in blocks)
+        cache = VectorCache(self.settings.vector_cache_path)  # this thread's own connection
         bar = _bar(len(items), "embed", self.progress)
         try:
-            for i in range(0, len(items), EMBED_BLOCK):
+            for block, vecs in zip(blocks, vectors):
                 if self._stop_flag.is_set():
                     return
-                block = items[i:i + EMBED_BLOCK]
                 keys = [k for k, _ in block]
-                vecs = np.asarray(model.embed([x for _, x in block]), dtype=np.float32)
                 cache.put(keys, vecs)
                 self.count += len(block)
                 self.blocks.put((keys, vecs))
@@ -375,6 +413,8 @@ class _Embedding(threading.Thread):
         finally:
             bar.close()
             cache.close()
+            if pool is not None:
+                pool.close()
 
     def results(self) -> Iterator[tuple[list[str], np.ndarray]]:
         """Each block of new vectors as it is cached; raises what the thread raised."""
@@ -395,20 +435,26 @@ class _Embedding(threading.Thread):
 
 
 def _store_vectors(gen_settings: Settings, chunks: list[Chunk], by_chunk: dict[str, str], embedding: _Embedding,
-                   progress: bool) -> None:
+                   progress: bool, previous: Path | None = None) -> None:
     """Every chunk's vector into Chroma — cached ones first, new ones block by block as the model gives them —
-    then the same vectors, in the BM25 index's row order, as the matrix a server searches (assistant/dense.py)."""
+    then the same vectors, in the BM25 index's row order, as the matrix a server searches (assistant/dense.py).
+    With ``previous`` (an embedded generation), its Chroma directory is copied and only the difference applied."""
+    wanted = _reuse_chroma(gen_settings, previous, by_chunk) if previous is not None else None
     vectors = VectorStore(gen_settings)
-    vectors.drop_collection(collection_name(gen_settings))  # a leftover on a Chroma server
-    vectors = VectorStore(gen_settings)
+    if wanted is None:
+        vectors.drop_collection(collection_name(gen_settings))  # a leftover on a Chroma server
+        vectors = VectorStore(gen_settings)
+        wanted = chunks
+    else:
+        wanted = [c for c in chunks if c.chunk_id in wanted]
     by_key: dict[str, list[Chunk]] = {}
-    for c in chunks:
+    for c in wanted:
         by_key.setdefault(by_chunk[c.chunk_id], []).append(c)
-    bar = _bar(len(chunks), "store", progress)
+    bar = _bar(len(wanted), "store", progress, position=1)
     step = vectors.max_batch
     cache = VectorCache(gen_settings.vector_cache_path)
     try:
-        cached = [c for c in chunks if by_chunk[c.chunk_id] not in embedding.todo]
+        cached = [c for c in wanted if by_chunk[c.chunk_id] not in embedding.todo]
         for i in range(0, len(cached), step):
             part = cached[i:i + step]
             vectors.add(part, cache.get([by_chunk[c.chunk_id] for c in part]))
@@ -439,12 +485,14 @@ class _NoBar:
         pass
 
 
-def _bar(total: int, what: str, progress: bool):
+def _bar(total: int, what: str, progress: bool, position: int = 0):
     if not progress or total == 0:
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=what, unit=" chunks", file=sys.stderr, dynamic_ncols=True)
+    # The embed and store bars run at once (two threads): each keeps its own line.
+    return tqdm(total=total, desc=f"{what:<5}", unit=" chunks", file=sys.stderr, dynamic_ncols=True,
+                position=position)
 
 
 class _CacheLost(Exception):

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     # the server); torch: sentence-transformers itself. See assistant/embeddings.py.
     embed_backend: Literal["onnx", "torch"] = "onnx"
     embed_threads: int = Field(default=0, ge=0)  # onnxruntime intra-op threads; 0: its default (all cores)
+    # Ingest's encoder processes, one single-threaded encoder each (onnx backend); 0: one per core; 1: in-process.
+    # Processes, not threads: Chroma's insert holds the GIL for a whole batch, which stalls an encoder thread
+    # (measured: 25 records/s beside a busy Chroma writer instead of 332), and one-thread encoders side by side
+    # do 1.2× the work of one two-thread encoder (no barrier between the threads of each matrix product).
+    embed_workers: int = Field(default=0, ge=0)
     # Tokens a text is cut to before it is embedded; 0: the model's own limit (256 for the packaged model).
     # 128 (what MiniLM was trained on) halves the cost of long passages but lost retrieval on every eval set.
     embed_max_tokens: int = Field(default=0, ge=0)

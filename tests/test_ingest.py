@@ -114,6 +114,32 @@ def test_editing_one_record_re_embeds_only_that_record(workdir, embedder):
     assert "PHỞ VIỆT NAM" in Catalog(workdir.catalog_path).source("records/trademarks.sample/4-2021-00002").title
 
 
+def test_an_edit_copies_the_served_chroma_and_inserts_only_what_changed(workdir, embedder, monkeypatch):
+    from assistant import generations
+    from assistant.store import VectorStore
+
+    records = workdir.corpus_dir / "records" / "trademarks.sample.jsonl"
+    ingest(workdir, embedder=embedder)
+    first = generations.current_dir(workdir.store_dir)
+    records.write_text(records.read_text(encoding="utf-8").replace("PHỞ VIỆT", "PHỞ VIỆT NAM"), encoding="utf-8")
+    inserted: list[str] = []
+    add = VectorStore.add
+    monkeypatch.setattr(VectorStore, "add", lambda self, chunks, vecs: (inserted.extend(c.chunk_id for c in chunks),
+                                                                         add(self, chunks, vecs))[1])
+    ingest(workdir, embedder=embedder)
+    second = generations.current_dir(workdir.store_dir)
+    assert second != first
+    catalog = Catalog(second / "catalog.sqlite3", readonly=True)
+    edited = [c.chunk_id for c in catalog.all_chunks() if c.source_id == "records/trademarks.sample/4-2021-00002"]
+    assert inserted == edited  # the edited record's chunk only, not the whole collection again
+    served = VectorStore(workdir.model_copy(update={"index_dir": second}))
+    assert sorted(served.ids()) == sorted(catalog.vector_keys())  # the copy holds every chunk, once
+    served.close()
+    old = VectorStore(workdir.model_copy(update={"index_dir": first}))
+    assert old.count() == len(Catalog(first / "catalog.sqlite3", readonly=True).vector_keys())  # untouched
+    old.close()
+
+
 def test_a_rebuild_reuses_vectors_already_computed_with_the_same_model(workdir, embedder):
     ingest(workdir, embedder=embedder)
     counting = _Counting(embedder)
