@@ -95,7 +95,9 @@ def run(n: int, progress: bool | None = None) -> dict:
             "stages_s": {k: round(v, 1) for k, v in report.stages.items()},
             "unchanged_rerun_s": round(unchanged, 2), "one_record_edit_s": round(one_edit, 1),
             "one_record_edit_embedded": edit.embedded, "store_mb": round(store_mb, 1),
-            "rss_before_mb": round(rss_before, 1), "rss_peak_mb": round(rss_peak, 1)}
+            "rss_before_mb": round(rss_before, 1), "rss_peak_mb": round(rss_peak, 1),
+            # The encoder processes (assistant/embeddings.EmbeddingPool): the largest one's peak; they run at once.
+            "rss_peak_encoder_process_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -200,3 +200,18 @@ def test_a_zero_size_cache_is_off():
     cache.embed(["a"])
     cache.embed(["a"])
     assert len(inner.calls) == 2
+
+
+def test_ingest_encoder_processes_give_the_in_process_vectors(onnx):
+    from assistant.embeddings import EmbeddingPool
+
+    texts = _texts()
+    blocks = [texts[:5], texts[5:]]
+    pool = EmbeddingPool(Settings(embed_backend="onnx"), workers=2)
+    try:
+        got = np.concatenate(list(pool.imap(blocks)))
+    finally:
+        pool.close()
+    want = np.concatenate([np.asarray(onnx.embed(b)) for b in blocks])
+    assert got.dtype == np.float32 and got.shape == want.shape
+    assert (got * want).sum(1).min() > 0.99999  # one thread or two: the same products, summed in another order
