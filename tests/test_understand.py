@@ -62,6 +62,10 @@ from assistant.understand import core_question, is_shouting, understand
     ("hello, we are a Singapore company, can we file a trademark in Vietnam directly?", "trademark",
      "foreign_applicants"),
     ("Can I trademark a name that another company is already using?", "trademark", "exclusions"),
+    # "đăng ký mất (tên)" is losing a name to another's filing; "đăng ký mất bao lâu" is how long filing takes.
+    ("nguoi ta dang ky mat ten thuong hieu cua em roi thi lam the nao", "trademark", "opposition"),
+    ("Nhãn hiệu của em bị người khác đăng ký trước, em phải làm sao?", "trademark", "opposition"),
+    ("dang ky nhan hieu mat bao lau", "trademark", "examination_time"),
     ("Danh Sách Khách Hàng Phải Đáp Ứng Điều Kiện Gì Thì Mới Được Bảo Hộ Là Bí Mật Kinh Doanh?", "trade_secret",
      "conditions"),
 ])
