@@ -28,7 +28,7 @@ import yaml
 from .errors import CorpusFileError
 from .models import Chunk, Section, Source
 from .text import lexical_terms, load_yaml
-from .understand import _phrase_pattern
+from .understand import _phrase_pattern, object_parent
 
 OBJECTS = ("trademark", "collective_mark", "certification_mark", "patent", "utility_solution", "design",
            "layout_design", "gi", "trade_name", "trade_secret", "copyright", "related_rights", "plant_variety",
@@ -318,10 +318,17 @@ class CardIndex:
         facets = list(question.facets)
         out: list[CardMatch] = []
         best_structural: CardMatch | None = None
+        first = question.objects[0] if question.objects else None
+        parent = object_parent(first)
         for card in self.cards:
             if not card.valid_on(question.as_of):
                 continue
-            if asked and card.object not in asked and card.object != "general":
+            # A general card, or one of the object this one is a kind of, speaks for the object asked when that
+            # object has no card of its own for the facet ("the penalty for trademark infringement": the
+            # sanctions are the same for every object; a utility solution's annuities are a patent's).
+            stands_in = (card.object in ("general", parent) and first is not None
+                         and (first, card.facet) not in self._pairs)
+            if asked and card.object not in asked and card.object != "general" and not stands_in:
                 continue
             if card.requires is not None and not card.requires.search(question.folded):
                 continue  # "Đăng ký tên miền rồi có cần đăng ký nhãn hiệu?" is no answer to an OCOP question
@@ -342,10 +349,6 @@ class CardIndex:
                     pass  # a facet guessed from a generic word ("what is") neither leans nor penalises
                 else:
                     score *= 0.7
-            first = question.objects[0] if question.objects else None
-            # A general card speaks for the object asked when that object has no card of its own for the facet
-            # ("the penalty for trademark infringement": the sanctions are the same for every object).
-            stands_in = card.object == "general" and first is not None and (first, card.facet) not in self._pairs
             if asked and (card.object == first or stands_in):
                 score *= 1.15
             if not facets and lex < (0.55 if not asked else 0.5):

@@ -104,6 +104,11 @@ def _preamble() -> tuple[re.Pattern, re.Pattern]:
     return lead, asks
 
 
+def object_parent(obj: str | None) -> str | None:
+    """The object this one is a kind of (a utility solution is a patent): its cards answer for it where it has none."""
+    return _spec().get("object_parents", {}).get(obj) if obj else None
+
+
 def objects_in(folded: str) -> list[str]:
     """IP objects a folded text names, most specific first; a specific name hides the general one inside it."""
     found: list[tuple[int, str]] = []

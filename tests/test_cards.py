@@ -248,6 +248,21 @@ def test_a_general_card_answers_for_an_object_that_has_no_card_of_its_own_for_th
     assert [m.card.id for m in index.match(q)][:1] == ["gen-sanctions"]
 
 
+def test_a_card_of_the_wider_object_answers_for_a_kind_of_it_that_has_no_card_for_the_facet():
+    from assistant.understand import understand
+
+    index = _index(("pt-maintenance", "patent", "renewal", ["Phí duy trì hiệu lực bằng sáng chế nộp khi nào?"]),
+                   ("us-term", "utility_solution", "term", ["Giải pháp hữu ích được bảo hộ bao lâu?"]),
+                   ("pt-term", "patent", "term", ["Sáng chế được bảo hộ bao lâu?"]))
+    # A utility solution is a patent (understanding.json object_parents): the patent's annuity card answers…
+    q = understand("Phí duy trì hiệu lực bằng độc quyền giải pháp hữu ích nộp khi nào?")
+    assert q.objects[:1] == ("utility_solution",)
+    assert [m.card.id for m in index.match(q)][:1] == ["pt-maintenance"]
+    # …but never over the utility solution's own card for the facet (10 years, not a patent's 20).
+    term = understand("Giải pháp hữu ích được bảo hộ trong bao lâu?")
+    assert [m.card.id for m in index.match(term)] == ["us-term"]
+
+
 def test_a_fee_question_without_counts_gets_a_worked_example_that_says_what_costs_more_for_that_kind(card_store):
     _, assistant, _ = card_store
     patent = assistant.chat("What are the official fees for filing a patent application in Vietnam?")
