@@ -66,6 +66,10 @@ from assistant.understand import core_question, is_shouting, understand
     ("nguoi ta dang ky mat ten thuong hieu cua em roi thi lam the nao", "trademark", "opposition"),
     ("Nhãn hiệu của em bị người khác đăng ký trước, em phải làm sao?", "trademark", "opposition"),
     ("dang ky nhan hieu mat bao lau", "trademark", "examination_time"),
+    ("Is a trademark registered in Vietnam valid in Laos?", "trademark", "abroad"),
+    ("em muốn bảo vệ mẫu bình gốm mới thì đăng ký gì ạ?", "design", "steps"),  # "mẫu X mới": a new design
+    ("em chụp ảnh đăng facebook bị người khác lấy dùng bán hàng thì có kiện được không", "copyright", "remedies"),
+    ("Đăng ký màu sắc mới làm nhãn hiệu được không?", "trademark", "exclusions"),  # "màu" folds like "mẫu"
     ("Danh Sách Khách Hàng Phải Đáp Ứng Điều Kiện Gì Thì Mới Được Bảo Hộ Là Bí Mật Kinh Doanh?", "trade_secret",
      "conditions"),
 ])
