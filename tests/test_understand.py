@@ -70,6 +70,8 @@ from assistant.understand import core_question, is_shouting, understand
     ("em muốn bảo vệ mẫu bình gốm mới thì đăng ký gì ạ?", "design", "steps"),  # "mẫu X mới": a new design
     ("em chụp ảnh đăng facebook bị người khác lấy dùng bán hàng thì có kiện được không", "copyright", "remedies"),
     ("Đăng ký màu sắc mới làm nhãn hiệu được không?", "trademark", "exclusions"),  # "màu" folds like "mẫu"
+    ("cong ty em muon doi ten chu so huu tren giay chung nhan nhan hieu thi lam sao", "trademark",
+     "amend_certificate"),  # recording a change on the title, not the filing steps
     ("Danh Sách Khách Hàng Phải Đáp Ứng Điều Kiện Gì Thì Mới Được Bảo Hộ Là Bí Mật Kinh Doanh?", "trade_secret",
      "conditions"),
 ])
