@@ -72,6 +72,8 @@ from assistant.understand import core_question, is_shouting, understand
     ("Đăng ký màu sắc mới làm nhãn hiệu được không?", "trademark", "exclusions"),  # "màu" folds like "mẫu"
     ("cong ty em muon doi ten chu so huu tren giay chung nhan nhan hieu thi lam sao", "trademark",
      "amend_certificate"),  # recording a change on the title, not the filing steps
+    ("What happens if someone uses my registered trademark without permission?", "trademark", "infringement"),
+    ("Có được dùng ảnh trên mạng mà không xin phép không?", "copyright", "rights"),
     ("Danh Sách Khách Hàng Phải Đáp Ứng Điều Kiện Gì Thì Mới Được Bảo Hộ Là Bí Mật Kinh Doanh?", "trade_secret",
      "conditions"),
 ])
