@@ -38,6 +38,7 @@ class Question:
     guessed_facets: tuple[str, ...] = ()  # facets read from a generic word only ("bao lâu", "được không")
     folded_text: str = ""                 # fold(text): the preamble too ("Em dự hội nghị ở Quảng Ninh … Tài liệu …?")
     terms: frozenset[str] = frozenset()   # lexical terms of the core and of each expansion (no bigram spans two)
+    named_as_of: str = ""          # the date the question itself asks the rule for ("before April 2026"), if any
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -107,6 +108,17 @@ def _preamble() -> tuple[re.Pattern, re.Pattern]:
 def object_parent(obj: str | None) -> str | None:
     """The object this one is a kind of (a utility solution is a patent): its cards answer for it where it has none."""
     return _spec().get("object_parents", {}).get(obj) if obj else None
+
+
+@lru_cache(maxsize=1)
+def _named_dates() -> tuple[tuple[str, re.Pattern], ...]:
+    return tuple((day, _phrase_pattern(phrases)) for day, phrases in _spec().get("named_dates", {}).items()
+                 if not day.startswith("_"))
+
+
+def named_as_of(folded: str) -> str:
+    """The date a question itself asks the rule for ('What was the limit before April 2026?'), or ''."""
+    return next((day for day, pat in _named_dates() if pat.search(folded)), "")
 
 
 def objects_in(folded: str) -> list[str]:
@@ -278,6 +290,7 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
     query = f"{base} {' '.join(exp)}" if exp else base
     return Question(text=text, core=core, folded=folded, language=language, objects=tuple(whole_objects),
                     facets=tuple(facets), jurisdiction=jurisdiction, marks=tuple(marks), as_of=day,
+                    named_as_of=named_as_of(whole),
                     expansions=exp, query=query, countries=countries, history_objects=tuple(history_objects),
                     domain=domain, guessed_facets=tuple(f for f in facets if f in guessed), folded_text=whole,
                     terms=frozenset(lexical_terms(core)).union(*(lexical_terms(e) for e in exp)))

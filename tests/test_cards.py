@@ -124,6 +124,17 @@ def test_an_answer_for_an_earlier_date_states_the_earlier_rule(card_store):
     assert ans.as_of == "2025-06-01"
 
 
+def test_a_question_that_asks_for_the_rule_before_the_change_gets_it_unless_the_request_is_dated(card_store):
+    _, assistant, _ = card_store
+    ans = assistant.chat("Trước ngày 01/4/2026, thẩm định nội dung đơn nhãn hiệu mất bao lâu?")
+    assert ans.as_of == "2026-03-31"
+    assert "09 tháng" in ans.statements[0]["text"] and "05 tháng" not in ans.statements[0]["text"]
+    dated = assistant.chat("Trước ngày 01/4/2026, thẩm định nội dung đơn nhãn hiệu mất bao lâu?", as_of="2026-12-01")
+    assert dated.as_of == "2026-12-01" and "05 tháng" in dated.statements[0]["text"]
+    # A filing year is no such date: which rule applies to an old application is a transitional question.
+    assert assistant.chat("Đơn nhãn hiệu nộp năm 2025 thì thẩm định nội dung mất bao lâu?").as_of > "2026-03-31"
+
+
 def test_search_and_citations_carry_validity_and_dated_retrieval_hides_other_versions(card_store):
     from assistant.retrieve import Filters
 

@@ -121,6 +121,17 @@ def test_jurisdiction_tells_another_countrys_law_from_protection_abroad(q, where
     assert understand(q).jurisdiction == where
 
 
+@pytest.mark.parametrize("q, day", [
+    ("What was the trademark examination time limit before April 2026?", "2026-03-31"),
+    ("Trước ngày 01/4/2026 thời hạn phản đối đơn nhãn hiệu là bao lâu?", "2026-03-31"),
+    ("thoi han tham dinh nhan hieu theo luat cu", "2026-03-31"),
+    ("Đơn nhãn hiệu nộp năm 2025 thì thẩm định bao lâu?", ""),  # a filing year is not the rule's date
+    ("How long is trademark examination now?", ""),
+])
+def test_a_date_the_question_asks_the_rule_for_is_understood(q, day):
+    assert understand(q).named_as_of == day
+
+
 def test_language_and_date_are_part_of_the_understood_value():
     u = understand("What is a trademark?", as_of="2025-06-01")
     assert u.language == "en" and u.as_of == "2025-06-01"
