@@ -49,14 +49,9 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _cpu_s() -> float:
-    """CPU seconds of this process and its finished children (the encoder export): on a machine shared with
-    other work, wall time says how busy the machine was as much as how fast ingest is."""
-    return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
-               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-
-
 def _cpu_split() -> tuple[float, float]:
+    """CPU seconds of this process and of its finished children (the encoder processes, the encoder export): on a
+    machine shared with other work, wall time says how busy the machine was as much as how fast ingest is."""
     own, kids = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
 
@@ -77,10 +72,11 @@ def run(n: int, progress: bool | None = None) -> dict:
         settings = Settings(store_dir=Path(tmp) / "store", corpus_dir=corpus)
         rss_before = _rss_mb()
         load_before = os.getloadavg()[0]
-        t, cpu, split = time.perf_counter(), _cpu_s(), _cpu_split()
+        t, before = time.perf_counter(), _cpu_split()
         report = ingest(settings, progress=progress)  # includes loading the model, as a first run does
-        full, cpu = time.perf_counter() - t, _cpu_s() - cpu
-        split = [round(b - a, 1) for a, b in zip(split, _cpu_split())]
+        full = time.perf_counter() - t
+        split = [round(b - a, 1) for a, b in zip(before, _cpu_split())]
+        cpu = sum(split)
         rss_peak = _rss_mb()
         load_after = os.getloadavg()[0]
         t = time.perf_counter()

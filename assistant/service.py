@@ -110,14 +110,13 @@ class Assistant:
             # design records answer "is this mark taken?" through the mark check below — in ordinary
             # questions they would crowd out the law and the guides. Cards are matched on their own.
             base = replace(base, record_ip_types=CHAT_RECORD_TYPES, exclude_kinds=("card",))
-        base = replace(base, as_of=day)
         q = understand(question, as_of=day, history=history, marks=self._named_marks(question))
-        if q.named_as_of and not as_of and q.named_as_of < day and "changes" not in q.facets:
+        if q.named_as_of and not as_of and q.named_as_of < day:
             # "What was the limit before April 2026?" asks for the earlier rule: answer for that day, as a dated
             # request would (the request's own as_of always wins).
             day = q.named_as_of
             q = replace(q, as_of=day)
-            base = replace(base, as_of=day)
+        base = replace(base, as_of=day)
         if q.marks and q.objects and not set(q.objects) & MARK_OBJECTS:
             q = replace(q, marks=())  # a quoted song or book title is not a mark to pre-check
         if q.marks:

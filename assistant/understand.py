@@ -290,7 +290,8 @@ def understand(text: str, *, as_of: str | date | None = None, history: Sequence[
     query = f"{base} {' '.join(exp)}" if exp else base
     return Question(text=text, core=core, folded=folded, language=language, objects=tuple(whole_objects),
                     facets=tuple(facets), jurisdiction=jurisdiction, marks=tuple(marks), as_of=day,
-                    named_as_of=named_as_of(whole),
+                    # "What changed since before 1/4/2026?" compares the two rules: it asks for no earlier date.
+                    named_as_of="" if "changes" in facets else named_as_of(whole),
                     expansions=exp, query=query, countries=countries, history_objects=tuple(history_objects),
                     domain=domain, guessed_facets=tuple(f for f in facets if f in guessed), folded_text=whole,
                     terms=frozenset(lexical_terms(core)).union(*(lexical_terms(e) for e in exp)))
