@@ -38,7 +38,7 @@ from .dense import MatrixWriter
 from .embeddings import EXPORT_VERSION, Embedder, EmbeddingPool, make_embedder, pool_workers
 from .errors import CorpusFileError
 from .lexical import LexicalIndex
-from .loaders import iter_corpus_files, load_file
+from .loaders import iter_corpus_files, load_file, record_name
 from .models import Chunk, Source
 from .settings import Settings
 from .store import Catalog, VectorCache, VectorStore, collection_name
@@ -124,7 +124,7 @@ def embed_text(source: Source, chunk: Chunk) -> str:
     fields = _RECORD_EMBED_FIELDS.get(str(rec.get("ip_type")), _RECORD_EMBED_FIELDS["*"])
     # The bare name, not the title: "Nhãn hiệu “…”" is the same six tokens on every record of a type (the type
     # is a filter, ip_type), and those tokens were a fifth of a record's encoder time.
-    parts = [str(rec.get("mark") or rec.get("title") or rec.get("name") or source.title)]
+    parts = [record_name(rec) or source.title]
     for k in fields:
         value = rec.get(k)
         if value in (None, "", []):

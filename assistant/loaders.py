@@ -295,10 +295,16 @@ def _load_records(path: Path, sid: str) -> list[Source]:
     return sources
 
 
+def record_name(rec: dict[str, Any]) -> str | None:
+    """What the record is called (a mark, an invention's title, a GI's name), without its type."""
+    name = rec.get("mark") or rec.get("title") or rec.get("name")
+    return str(name) if name else None
+
+
 def record_title(rec: dict[str, Any]) -> str:
     ip_type = rec.get("ip_type") or "trademark"
     label = _TYPE_VI.get(ip_type, "Hồ sơ")
-    name = rec.get("mark") or rec.get("title") or rec.get("name") or rec.get("id")
+    name = record_name(rec) or rec.get("id")
     if ip_type == "gi" and rec.get("product"):
         return f"{label} “{name}” cho sản phẩm {rec['product']}"
     return f"{label} “{name}”"
