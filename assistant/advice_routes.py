@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from . import advice
-from .deps import AssistantDep
+from .deps import AssistantDep, ComputeDep
 from .docx_export import DOCX_MEDIA_TYPE, to_docx
 
 router = APIRouter()
@@ -81,11 +81,12 @@ def _file(d: dict[str, Any], fmt: str) -> Response:
 
 @router.post("/api/advice", response_model=AdviceDraft, tags=["advice"],
              responses={200: {"content": {DOCX_MEDIA_TYPE: {}, "text/markdown": {}}}})
-def post_advice(body: AdviceRequest, assistant: AssistantDep, format: Format = Query("json")) -> Any:
+async def post_advice(body: AdviceRequest, assistant: AssistantDep, compute: ComputeDep,
+                      format: Format = Query("json")) -> Any:
     """A structured advice letter draft with numbered citations; `format=docx` or `md` returns the file."""
-    d = advice.draft(assistant, body.enterprise.model_dump(), body.request, mark=body.mark, goods=body.goods,
-                     nice_classes=body.nice_classes, as_of=body.as_of, station=body.station)
-    return d if format == "json" else _file(d, format)
+    d = await compute.run(advice.draft, assistant, body.enterprise.model_dump(), body.request, mark=body.mark,
+                          goods=body.goods, nice_classes=body.nice_classes, as_of=body.as_of, station=body.station)
+    return d if format == "json" else await compute.run(_file, d, format)
 
 
 @router.post("/api/advice/export", tags=["advice"], response_class=Response,

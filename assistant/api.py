@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .deps import AssistantDep
+from .deps import AssistantDep, Compute, ComputeDep
 from .errors import AssistantError
 from .guard import RequestGuard
 from .models import KINDS
@@ -142,9 +142,10 @@ def _filters(body: ChatRequest):
 
 
 @router.post("/api/chat", response_model=ChatResponse, tags=["chat"], responses=error_responses(*BODY))
-def chat(body: ChatRequest, assistant: AssistantDep) -> dict[str, Any]:
+async def chat(body: ChatRequest, assistant: AssistantDep, compute: ComputeDep) -> dict[str, Any]:
     """Answer a question with numbered citations; `grounded: false` when the sources have no answer."""
-    answer = assistant.chat(body.question, [t.model_dump() for t in body.history], _filters(body), as_of=body.as_of)
+    answer = await compute.run(assistant.chat, body.question, [t.model_dump() for t in body.history],
+                               _filters(body), as_of=body.as_of)
     return answer.to_dict()
 
 
@@ -165,13 +166,13 @@ _SSE_DOC = {200: {"description": "Server-Sent Events: `citations`, then `token`s
 
 @router.post("/api/chat/stream", tags=["chat"], response_class=EventStreamResponse,
              responses={**_SSE_DOC, **error_responses(*BODY)})
-def chat_stream(body: ChatRequest, assistant: AssistantDep) -> StreamingResponse:
+async def chat_stream(body: ChatRequest, assistant: AssistantDep, compute: ComputeDep) -> StreamingResponse:
     """Server-Sent Events: `citations`, then `token`s, then `done`."""
     events = iter(assistant.stream_chat(body.question, [t.model_dump() for t in body.history], _filters(body),
                                           as_of=body.as_of))
     # Validation and retrieval run before the first event, so bad input still gets a JSON 4xx; the rest is
     # sent as it comes (a generative answer sentence by sentence, as the guard passes them).
-    first = next(events)
+    first = await compute.run(next, events)
 
     def sse(name: str, data: Any) -> str:
         return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
@@ -185,10 +186,10 @@ def chat_stream(body: ChatRequest, assistant: AssistantDep) -> StreamingResponse
 
 
 @router.get("/api/search", tags=["search"], responses=error_responses(*COMMON))
-def search(assistant: AssistantDep, q: Annotated[str, Query(min_length=1, max_length=2000)],
+async def search(assistant: AssistantDep, compute: ComputeDep, q: Annotated[str, Query(min_length=1, max_length=2000)],
            k: Annotated[int, Query(ge=1, le=50)] = 10, kind: KindName | None = None,
            ip_type: IpTypeName | None = None) -> dict[str, Any]:
-    return {"q": q, "results": assistant.search(q, k, parse_filters(kind, ip_type))}
+    return {"q": q, "results": await compute.run(assistant.search, q, k, parse_filters(kind, ip_type))}
 
 
 @router.get("/api/sources", tags=["sources"], responses=error_responses(*COMMON))
@@ -208,8 +209,8 @@ def get_source(source_id: str, assistant: AssistantDep) -> dict[str, Any]:
 
 
 @router.post("/api/trademark/check", tags=["records"], responses=error_responses(*BODY))
-def trademark_check(body: MarkCheckRequest, assistant: AssistantDep) -> dict[str, Any]:
-    return assistant.check_mark(body.mark, body.nice_classes, body.goods, body.limit)
+async def trademark_check(body: MarkCheckRequest, assistant: AssistantDep, compute: ComputeDep) -> dict[str, Any]:
+    return await compute.run(assistant.check_mark, body.mark, body.nice_classes, body.goods, body.limit)
 
 
 @router.get("/api/records/search", tags=["records"], responses=error_responses(*COMMON))
@@ -304,6 +305,7 @@ def create_app(assistant: Assistant) -> FastAPI:
                   description="Cited answers to Vietnamese intellectual-property questions. Every error body is "
                               "`{\"error\": code, \"detail\": message}`.")
     app.state.assistant = assistant
+    app.state.compute = Compute.for_settings(assistant.settings)
 
     def error(request: Request, status: int, code: str, detail: Any, headers: dict[str, str] | None = None):
         """The one place an error becomes a response: an HTML page for the web pages, JSON everywhere else."""

@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from starlette.datastructures import MutableHeaders
 
-from .deps import AssistantDep
+from .deps import AssistantDep, ComputeDep
 from .errors import AssistantError, BadInput, Forbidden, NotFound, RateLimited, StoreMissing
 from .feedback import FeedbackStore
 from .limits import RateLimiter, retry_after
@@ -475,7 +475,7 @@ def ask_get():
 
 
 @pages.post("/ask", response_class=HTMLResponse)
-async def ask(request: Request, assistant: AssistantDep):
+async def ask(request: Request, assistant: AssistantDep, compute: ComputeDep):
     """The no-JavaScript path: a plain form post answered server-side."""
     form = await request.form()
     question = form.get("question")
@@ -486,7 +486,8 @@ async def ask(request: Request, assistant: AssistantDep):
         return render(request, "chat.html", 422, page="chat", turns=[], examples=EXAMPLES, error=t["error_empty"])
     as_of = form.get("as_of")
     try:
-        answer = assistant.chat(question, as_of=as_of if isinstance(as_of, str) and as_of.strip() else None)
+        answer = await compute.run(assistant.chat, question,
+                                   as_of=as_of if isinstance(as_of, str) and as_of.strip() else None)
     except AssistantError as exc:
         return render(request, "chat.html", exc.status, page="chat", turns=[], examples=EXAMPLES,
                       error=f"{t['error_prefix']}: {exc.message}", question=question)
@@ -542,7 +543,7 @@ def trademark_page(request: Request):
 
 
 @pages.post("/trademark", response_class=HTMLResponse)
-async def trademark_post(request: Request, assistant: AssistantDep):
+async def trademark_post(request: Request, assistant: AssistantDep, compute: ComputeDep):
     form = await request.form()
     values = {k: (form.get(k) if isinstance(form.get(k), str) else "") for k in ("mark", "classes", "goods")}
     t = ui_strings()[resolve_lang(request)]
@@ -556,7 +557,8 @@ async def trademark_post(request: Request, assistant: AssistantDep):
         return render(request, "trademark.html", 422, page="trademark", form=values, result=None,
                       error=t["tm_bad_classes"])
     try:
-        res = assistant.check_mark(mark[:200], classes or None, values["goods"].strip()[:2000] or None, 10)
+        res = await compute.run(assistant.check_mark, mark[:200], classes or None,
+                                values["goods"].strip()[:2000] or None, 10)
     except StoreMissing:
         return render(request, "trademark.html", 503, page="trademark", form=values, result=None,
                       error=t["tm_unavailable"])
