@@ -186,9 +186,10 @@ async def chat_stream(body: ChatRequest, assistant: AssistantDep, compute: Compu
 
 
 @router.get("/api/search", tags=["search"], responses=error_responses(*COMMON))
-async def search(assistant: AssistantDep, compute: ComputeDep, q: Annotated[str, Query(min_length=1, max_length=2000)],
-           k: Annotated[int, Query(ge=1, le=50)] = 10, kind: KindName | None = None,
-           ip_type: IpTypeName | None = None) -> dict[str, Any]:
+async def search(assistant: AssistantDep, compute: ComputeDep,
+                 q: Annotated[str, Query(min_length=1, max_length=2000)],
+                 k: Annotated[int, Query(ge=1, le=50)] = 10, kind: KindName | None = None,
+                 ip_type: IpTypeName | None = None) -> dict[str, Any]:
     return {"q": q, "results": await compute.run(assistant.search, q, k, parse_filters(kind, ip_type))}
 
 

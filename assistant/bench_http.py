@@ -199,8 +199,8 @@ async def _load(url: str, qs: list[str], clients: int, seconds: float, max_reque
             samples.append(f"at {time.perf_counter() - began:.1f} s: {sample[:300]}")
 
     async def client(i: int, http: httpx.AsyncClient, counter, stop_at: float, record: bool) -> None:
-        # The warm-up asks the same mix as the measured run, with its own new questions: new questions are what
-        # run the query encoder (cached ones skip it), and its memory arena grows to the shapes it has seen.
+        # The warm-up asks the same mix as the measured run, with new questions of its own: only new questions
+        # run the query encoder (cached ones skip it), so both paths are warm when the start RSS is taken.
         tag = "câu" if record else "khởi động"
         while time.perf_counter() < stop_at:
             n = next(counter, None)
