@@ -351,8 +351,10 @@ class CardIndex:
                     score *= 0.7
             if asked and (card.object == first or stands_in):
                 score *= 1.15
-            if not facets and lex < (0.55 if not asked else 0.5):
-                continue  # no facet understood: only a close paraphrase may answer ("Phú Quốc GI for what?")
+            if not facets and lex < (0.55 if not asked else 0.4 if card.requires is not None else 0.5):
+                # No facet understood: only a close paraphrase may answer ("Phú Quốc GI for what?"). A card whose
+                # required term the question uses ("well-known") is already narrowed to it: a looser one will do.
+                continue
             if not asked and card.object != "general":
                 score *= 0.8
             structural = (facets and card.facet == facets[0] and facets[0] not in question.guessed_facets
