@@ -45,9 +45,9 @@ class Settings(BaseSettings):
     # (measured: 1 thread gives p50 11 ms where the libraries' defaults give 25 ms on 2 busy cores).
     query_threads: int = Field(default=1, ge=1)
     # Requests answered at once (understanding, retrieval, composing), on a pool of their own. On 2 cores, 4
-    # answer as fast as Starlette's 40 threads, and each idle pool thread keeps its stack and malloc arena warm:
-    # the 60 s soak grew +9.8 % with 40 and +7.7 % with 4 (p95 553 → 458 ms). In generative mode a request
-    # mostly waits on the model, so it keeps the shared pool (see assistant/deps.py Compute).
+    # answer as fast as Starlette's 40 threads and hold less memory: the 60 s soak grew +9.0 … +10.1 % with 40
+    # and +8.0 … +9.8 % with this pool (README, Speed and memory). In generative mode a request mostly waits on
+    # the model, so it keeps the shared pool (see assistant/deps.py Compute).
     compute_threads: int = Field(default=4, ge=1, le=256)
 
     chroma_host: str | None = None

@@ -84,7 +84,7 @@ def test_streams_and_mark_checks_share_the_same_limit(assistant):
     limited.check_mark = peak.call(assistant.check_mark)
     app = create_app(limited)
     replies = _ask_all(app, [("/api/chat/stream", {"question": "Nhãn hiệu là gì?"}),
-                                         ("/api/trademark/check", {"mark": "Sen Vàng"})] * 3)
+                             ("/api/trademark/check", {"mark": "Sen Vàng"})] * 3)
     assert [r.status_code for r in replies] == [200] * 6
     assert "event: done" in replies[0].text
     assert peak.max == 1
